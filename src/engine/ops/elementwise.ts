@@ -1,0 +1,109 @@
+/**
+ * Elementwise ops: add, sub, mul, scale, relu, sigmoid (+ fill, clone, accumulate for autograd).
+ * Kernels: src/shaders/unary.wgsl, binary.wgsl, fill.wgsl, accumulate.wgsl.
+ */
+import { record, setGradKernels } from '../autograd.ts';
+import { runtime } from '../runtime.ts';
+import { type Tensor, assertSameShape, empty } from '../tensor.ts';
+
+/** GPU vs float64 reference: exact up to float32 rounding of one or two operations. */
+export const tolerance = { atol: 1e-6, rtol: 1e-5 };
+
+const WG = 256;
+const UNARY = { copy: 0, scale: 1, relu: 2, sigmoid: 3, neg10log: 4 } as const;
+const BINARY = { add: 0, sub: 1, mul: 2, reluBackward: 3, sigmoidBackward: 4 } as const;
+
+function unary(op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor {
+  const y = empty(x.shape);
+  runtime().launch('unary', {
+    uniforms: { count: x.size, alpha },
+    bindings: { x: x.view(op), y: y.view(op) },
+    workgroups: Math.ceil(x.size / WG),
+    constants: { OP: UNARY[op] },
+  });
+  return y;
+}
+
+function binary(op: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
+  assertSameShape(op, a, b);
+  const out = empty(a.shape);
+  runtime().launch('binary', {
+    uniforms: { count: a.size },
+    bindings: { a: a.view(op), b: b.view(op), out: out.view(op) },
+    workgroups: Math.ceil(a.size / WG),
+    constants: { OP: BINARY[op] },
+  });
+  return out;
+}
+
+/** y = a + b (same shapes). */
+export function add(a: Tensor, b: Tensor): Tensor {
+  return record(binary('add', a, b), 'add', [a, b], (dy) => [dy, dy]);
+}
+
+/** y = a - b (same shapes). */
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return record(binary('sub', a, b), 'sub', [a, b], (dy) => [dy, b.requiresGrad ? unary('scale', dy, -1) : null]);
+}
+
+/** y = a * b (same shapes). Saves a and b. */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return record(binary('mul', a, b), 'mul', [a, b], (dy) => [
+    a.requiresGrad ? binary('mul', dy, b) : null,
+    b.requiresGrad ? binary('mul', dy, a) : null,
+  ]);
+}
+
+/** y = alpha * x. */
+export function scale(x: Tensor, alpha: number): Tensor {
+  return record(unary('scale', x, alpha), 'scale', [x], (dy) => [unary('scale', dy, alpha)]);
+}
+
+/** y = max(x, 0); relu'(0) = 0. Saves y. */
+export function relu(x: Tensor): Tensor {
+  const y = unary('relu', x);
+  return record(y, 'relu', [x], (dy) => [binary('reluBackward', dy, y)]);
+}
+
+/** y = 1 / (1 + exp(-x)), stable for any |x|. Saves y. */
+export function sigmoid(x: Tensor): Tensor {
+  const y = unary('sigmoid', x);
+  return record(y, 'sigmoid', [x], (dy) => [binary('sigmoidBackward', dy, y)]);
+}
+
+/** dX for an activation given its saved output: used by ops that fuse an activation. */
+export function activationBackward(activation: 'none' | 'relu' | 'sigmoid', dy: Tensor, y: Tensor): Tensor {
+  if (activation === 'relu') return binary('reluBackward', dy, y);
+  if (activation === 'sigmoid') return binary('sigmoidBackward', dy, y);
+  return clone(dy);
+}
+
+/** -10 log10(x) elementwise (per-image MSE to PSNR); no gradient. */
+export function negTenLog10(x: Tensor): Tensor {
+  return unary('neg10log', x);
+}
+
+/** A copy (no gradient link). */
+export function clone(x: Tensor): Tensor {
+  return unary('copy', x);
+}
+
+/** A new tensor filled with `value`. */
+export function fill(shape: readonly number[], value: number): Tensor {
+  const y = empty(shape);
+  fillInPlace(y, value);
+  return y;
+}
+
+/** Sets every element of t to value (used to zero gradient buffers inside a command stream). */
+export function fillInPlace(t: Tensor, value: number): void {
+  runtime().launch('fill', { uniforms: { count: t.size, value }, bindings: { y: t.view('fill') }, workgroups: Math.ceil(t.size / WG) });
+}
+
+/** acc += g in place (gradient accumulation). */
+export function accumulate(acc: Tensor, g: Tensor): void {
+  assertSameShape('accumulate', acc, g);
+  runtime().launch('accumulate', { uniforms: { count: acc.size }, bindings: { g: g.view('accumulate'), acc: acc.view('accumulate') }, workgroups: Math.ceil(acc.size / WG) });
+}
+
+setGradKernels({ accumulate, clone, fill });

@@ -1,0 +1,34 @@
+// binary: out[i] = f(a[i], b[i]) for i < count, elementwise, same shapes.
+//   OP 0 add               out = a + b        (backward: dA = dB = dOut)
+//   OP 1 sub               out = a - b        (backward: dA = dOut, dB = -dOut)
+//   OP 2 mul               out = a * b        (backward: dA = dOut * b, dB = dOut * a, this kernel)
+//   OP 3 relu_backward     out = b > 0 ? a : 0     (a = dY, b = saved relu output y)
+//   OP 4 sigmoid_backward  out = a * b * (1 - b)   (a = dY, b = saved sigmoid output y)
+// Bindings: 0 uniform U, 1 a (read), 2 b (read), 3 out (read_write); all `count` floats.
+// Dispatch: ceil(count / WG) workgroups, folded to 2-D. Cost: count * 1-3 FLOP, 12 * count bytes.
+struct U { count: u32 }
+
+override WG: u32 = 256u;
+override OP: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= u.count) { return; }
+  let x = a[i];
+  let z = b[i];
+  var r: f32;
+  switch OP {
+    case 1u: { r = x - z; }
+    case 2u: { r = x * z; }
+    case 3u: { r = select(0.0, x, z > 0.0); }
+    case 4u: { r = x * z * (1.0 - z); }
+    default: { r = x + z; }
+  }
+  out[i] = r;
+}

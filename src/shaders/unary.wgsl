@@ -1,0 +1,36 @@
+// unary: y[i] = f(x[i]) for i < count, elementwise over any shape.
+//   OP 0 copy      y = x
+//   OP 1 scale     y = alpha * x
+//   OP 2 relu      y = x > 0 ? x : 0          (NaN passes through; relu(0) = 0)
+//   OP 3 sigmoid   y = 1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows
+//   OP 4 neg10log  y = -10 * log10(x)          (per-image MSE -> PSNR with data range 1)
+// Bindings: 0 uniform U, 1 x (read), 2 y (read_write); both `count` floats.
+// Dispatch: ceil(count / WG) workgroups, folded to 2-D by the runtime.
+// Cost: count * ~1-20 FLOP, 8 * count bytes. Backward: binary.wgsl (relu/sigmoid backward), scale by itself.
+struct U { count: u32, alpha: f32 }
+
+override WG: u32 = 256u;
+override OP: u32 = 0u;
+
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= u.count) { return; }
+  let v = x[i];
+  var r: f32;
+  switch OP {
+    case 1u: { r = u.alpha * v; }
+    case 2u: { r = select(0.0, v, !(v <= 0.0)); }
+    case 3u: {
+      let e = exp(-abs(v));
+      r = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+    case 4u: { r = -10.0 * log2(v) * 0.30102999566398120; } // log10(v) = log2(v) * log10(2)
+    default: { r = v; }
+  }
+  y[i] = r;
+}

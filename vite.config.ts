@@ -1,0 +1,16 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: '.',
+  server: { host: '127.0.0.1', port: 5173 },
+  build: {
+    outDir: 'dist',
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        harness: resolve(import.meta.dirname, 'tests/page/index.html'),
+      },
+    },
+  },
+});
