@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `node` runs pure TypeScript (the float64 reference, file formats) in Node;
 // `gpu` drives headless Chromium with WebGPU through Puppeteer (see tests/support/globalSetup.ts).
 export default defineConfig({
+  // wgsl_reflect's "main" is a CommonJS build inside a "type": "module" package; Node needs the ESM one.
+  resolve: { alias: { wgsl_reflect: 'wgsl_reflect/wgsl_reflect.module.js' } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'node',
           include: ['tests/**/*.node.test.ts'],
@@ -13,6 +16,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'gpu',
           include: ['tests/**/*.gpu.test.ts'],

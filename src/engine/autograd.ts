@@ -84,7 +84,7 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (!seed && root.size !== 1) throw new ShapeError(`backward(): root ${root} is not a scalar; pass a seed gradient of its shape`);
   if (seed && !sameShape(seed.shape, root.shape)) throw new ShapeError(`backward(): seed [${seed.shape}] does not match root [${root.shape}]`);
 
-  noGradBlock(() => {
+  noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, seed ? k.clone(seed) : k.fill(root.shape, 1));
     const order = topoOrder(root);
@@ -127,8 +127,4 @@ function accumulateInto(input: Tensor, g: Tensor, grads: Map<Tensor, Tensor>, k:
   const have = grads.get(input);
   if (have) { k.accumulate(have, g); g.dispose(); }
   else grads.set(input, g);
-}
-
-function noGradBlock(fn: () => void): void {
-  noGrad(fn);
 }

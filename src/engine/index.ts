@@ -8,5 +8,6 @@ export * from './errors.ts';
 export { Tensor, empty, tensor, viewTensor, tidy, keep, shapeSize, sameShape } from './tensor.ts';
 export { backward, noGrad, isGradEnabled, requireGrad, record } from './autograd.ts';
 export { Rng, randomUniform } from './random.ts';
-export { kernelSources, reflectKernel, specialize, packUniforms, foldWorkgroups } from './kernel.ts';
+export { kernelSources, reflectKernel, specialize, packUniforms, foldWorkgroups, compileModule } from './kernel.ts';
 export * from './ops/elementwise.ts';
+export { ParameterStore, Adam, checkAdam, type ParamSpec, type AdamOptions } from './optim.ts';

@@ -75,7 +75,7 @@ export function reflectKernel(name: string, source: string): KernelInfo {
           }
           return { name: m.name, offset: m.offset, type: m.type.name as ScalarType };
         });
-        uniform = { name: v.name, size: v.size, fields };
+        uniform = { name: v.type?.name ?? v.name, size: v.size, fields };
       } else if (v.resourceType === 1) {
         storage.push({ name: v.name, binding: v.binding, access: v.access === 'read_write' ? 'read_write' : 'read' });
       } else {

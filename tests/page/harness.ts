@@ -80,13 +80,16 @@ async function runOp(req: OpRequest): Promise<OpResponse> {
 declare global {
   interface Window {
     engine: typeof engine;
-    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS };
+    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS; model: typeof loadModel };
     harnessReady: Promise<{ ok: true; adapter: engine.AdapterSummary } | { ok: false; error: string }>;
   }
 }
 
 window.engine = engine;
-window.h = { f32ToB64, b64ToF32, runOp, OPS };
+/** The model layer, loaded on demand. */
+const loadModel = () => import('../../src/model/layers.ts');
+
+window.h = { f32ToB64, b64ToF32, runOp, OPS, model: loadModel };
 window.harnessReady = engine.initEngine()
   .then((rt) => ({ ok: true as const, adapter: rt.ctx.summary }))
   .catch((e: Error) => ({ ok: false as const, error: `${e.name}: ${e.message}` }));

@@ -26,8 +26,11 @@ export interface OpCase {
   op: string;
   inputs: InputSpec[];
   attrs?: Record<string, unknown>;
-  /** float64 reference: forward, and gradients for the inputs given dy (null entries where none). */
-  reference(inputs: RefT[], dy: RefT): { y: RefT; grads: (RefT | null)[] };
+  /**
+   * float64 reference: forward, and gradients for the inputs given dy (null entries where none).
+   * Called once with dy = null to learn the output's shape: return grads [] then.
+   */
+  reference(inputs: RefT[], dy: RefT | null): { y: RefT; grads: (RefT | null)[] };
   tol: Tol;
   /** Run backward too (default true). */
   backward?: boolean;
@@ -95,7 +98,7 @@ export async function checkOp(page: Page, c: OpCase, seed = 1): Promise<{ share:
   }));
   const wantBackward = c.backward !== false;
   // The reference's y gives dy's shape; dy is drawn after the inputs so seeds stay stable.
-  const probe = c.reference(inputs, { shape: [1], data: new Float64Array(1) });
+  const probe = c.reference(inputs, null);
   const yShape = probe.y.shape;
   const dy: RefT = { shape: yShape, data: randomData(rng, yShape.reduce((a, b) => a * b, 1), [-1, 1]) };
   const ref = wantBackward ? c.reference(inputs, dy) : probe;

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { useGpuPage } from './support/gpu.ts';
+
+const page = useGpuPage();
+
+/** Runs fn in the page and returns the error it throws as "Name: message" (or 'no error'). */
+async function errorOf(fn: string): Promise<string> {
+  return page().evaluate(async (src) => {
+    const e = window.engine;
+    try {
+      // eslint-disable-next-line no-new-func
+      await new Function('e', `return (async () => { ${src} })()`)(e);
+      return 'no error';
+    } catch (err) {
+      return `${(err as Error).name}: ${(err as Error).message}`;
+    }
+  }, fn);
+}
+
+describe('misuse gets a clear error before WebGPU sees it', () => {
+  it('mismatched shapes', async () => {
+    expect(await errorOf(`e.add(e.tensor([1,2,3,4],[2,2]), e.tensor([1,2,3],[3]))`))
+      .toBe('ShapeError: add: shapes [2,2] and [3] differ');
+    expect(await errorOf(`e.tensor([1,2,3],[2,2])`)).toBe('ShapeError: tensor(): 3 values do not fill shape [2,2] (4 values)');
+    expect(await errorOf(`e.empty([2,0,3])`)).toMatch(/ShapeError: bad shape \[2,0,3\]/);
+  });
+
+  it('a disposed tensor', async () => {
+    expect(await errorOf(`const t = e.tensor([1,2],[2], 'x'); t.dispose(); e.relu(t);`))
+      .toBe("TensorError: relu was given a disposed tensor 'x' of shape [2]");
+    expect(await errorOf(`const t = e.tensor([1,2],[2]); t.dispose(); await t.read();`))
+      .toBe('TensorError: read() was given a disposed tensor of shape [2]');
+  });
+
+  it('a wrong, missing or extra binding, and a wrong uniform', async () => {
+    const setup = `const t = e.tensor([1,2],[2]); const v = t.view(); const rt = e.runtime();`;
+    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': binding 'y' (@binding(2), read_write) was not given");
+    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v, z: v }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': no binding named 'z' (bindings: x, y)");
+    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': writable binding 'y' overlaps binding 'x'");
+    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': uniform 'alpha' was not given");
+    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: -2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': uniform 'count' is u32 but got -2");
+    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1, beta: 3 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+      .toBe("BindingError: kernel 'unary': unknown uniform 'beta' (struct U has count, alpha)");
+    expect(await errorOf(`e.runtime().launch('nope', { bindings: {}, workgroups: 1 })`)).toMatch(/^BindingError: no kernel named 'nope' in src\/shaders \(have: .*unary/);
+    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1, constants: { NOPE: 1 } });`))
+      .toBe("BindingError: kernel 'unary' has no override 'NOPE' (has: WG, OP)");
+  });
+
+  it('a buffer over the device limit', async () => {
+    const msg = await errorOf(`e.empty([1024, 1024, 1024])`);
+    expect(msg).toMatch(/^LimitError: tensor\[1024,1024,1024\] needs 4294967296 bytes, over this device's limit of \d+ bytes per buffer/);
+  });
+
+  it('a shader compile error names the kernel, the message and the source line', async () => {
+    const msg = await page().evaluate(async () => {
+      const e = window.engine;
+      const src = `struct U { count: u32 }
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let bad: f32 = u.count;
+  y[g.x] = bad;
+}`;
+      try {
+        await e.compileModule(e.runtime().device, e.reflectKernel('broken', src));
+        return 'no error';
+      } catch (err) {
+        return `${(err as Error).name}: ${(err as Error).message}`;
+      }
+    });
+    expect(msg).toMatch(/^ShaderCompileError: kernel 'broken' failed to compile:/);
+    expect(msg).toMatch(/broken\.wgsl:6:\d+: /);
+    expect(msg).toContain('| let bad: f32 = u.count;');
+  });
+
+  it('every kernel in src/shaders compiles and follows the binding conventions', async () => {
+    const r = await page().evaluate(() => {
+      const e = window.engine;
+      return Object.keys(e.kernelSources).map((name) => {
+        const info = e.runtime().info(name);
+        return { name, uniform: info.uniform?.fields.map((f) => f.name) ?? [], storage: info.storage.map((s) => s.name) };
+      });
+    });
+    expect(r.length).toBeGreaterThanOrEqual(5);
+    for (const k of r) expect(k.storage.length, k.name).toBeGreaterThan(0);
+  });
+
+  it('tidy disposes what a block created and keeps what it returns', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const before = e.runtime().stats.bytesInUse;
+      let inner: InstanceType<typeof e.Tensor> | null = null;
+      const kept = e.tidy(() => {
+        const a = e.tensor([1, -2, 3], [3]);
+        inner = e.relu(a);
+        return e.scale(inner, 2);
+      });
+      const values = Array.from(await kept.read());
+      const innerDisposed = inner!.disposed;
+      kept.dispose();
+      return { values, innerDisposed, leaked: e.runtime().stats.bytesInUse - before };
+    });
+    expect(r).toEqual({ values: [2, 0, 6], innerDisposed: true, leaked: 0 });
+  });
+
+  // Last: destroying the device ends this page's engine.
+  it('a lost device is reported with its reason, and later work refuses with it', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      rt.device.destroy();
+      const lost = await rt.ctx.lost;
+      let later = 'no error';
+      try { e.relu(e.tensor([1], [1])); } catch (err) { later = `${(err as Error).name}: ${(err as Error).message}`; }
+      return { lost: lost.message, later };
+    });
+    expect(r.lost).toMatch(/^WebGPU device lost \(reason: destroyed\)/);
+    expect(r.later).toMatch(/engine is not initialised|DeviceLostError: WebGPU device lost/);
+  });
+});
