@@ -3,7 +3,10 @@
 //   OP 1 scale     y = alpha * x
 //   OP 2 relu      y = x > 0 ? x : 0          (NaN passes through; relu(0) = 0)
 //   OP 3 sigmoid   y = 1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows
-//   OP 4 neg10log  y = -10 * log10(x)          (per-image MSE -> PSNR with data range 1)
+//   OP 4 neg10log  y = -10 * log10(x), and alpha at x == 0   (per-image MSE -> PSNR, data range 1;
+//                  the host passes alpha = +Inf: WGSL has no infinity literal, and log2(0) is -127
+//                  on SwiftShader, which would make identical images score 382 dB)
+//   OP 5 clamp01   y = min(max(x, 0), 1)       (denoised output clipped to the image range)
 // Bindings: 0 uniform U, 1 x (read), 2 y (read_write); both `count` floats.
 // Dispatch: ceil(count / WG) workgroups, folded to 2-D by the runtime.
 // Cost: count * ~1-20 FLOP, 8 * count bytes. Backward: binary.wgsl (relu/sigmoid backward), scale by itself.
@@ -29,7 +32,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let e = exp(-abs(v));
       r = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
     }
-    case 4u: { r = -10.0 * log2(v) * 0.30102999566398120; } // log10(v) = log2(v) * log10(2)
+    case 4u: { r = select(-10.0 * log2(v) * 0.30102999566398120, u.alpha, v == 0.0); } // log10 = log2 * log10(2)
+    case 5u: { r = clamp(v, 0.0, 1.0); }
     default: { r = v; }
   }
   y[i] = r;

@@ -10,7 +10,7 @@ import { type Tensor, assertSameShape, empty } from '../tensor.ts';
 export const tolerance = { atol: 1e-6, rtol: 1e-5 };
 
 const WG = 256;
-const UNARY = { copy: 0, scale: 1, relu: 2, sigmoid: 3, neg10log: 4 } as const;
+const UNARY = { copy: 0, scale: 1, relu: 2, sigmoid: 3, neg10log: 4, clamp01: 5 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, reluBackward: 3, sigmoidBackward: 4 } as const;
 
 function unary(op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor {
@@ -78,9 +78,14 @@ export function activationBackward(activation: 'none' | 'relu' | 'sigmoid', dy: 
   return clone(dy);
 }
 
-/** -10 log10(x) elementwise (per-image MSE to PSNR); no gradient. */
+/** -10 log10(x) elementwise (per-image MSE to PSNR; +Infinity at 0); no gradient. */
 export function negTenLog10(x: Tensor): Tensor {
-  return unary('neg10log', x);
+  return unary('neg10log', x, Infinity);
+}
+
+/** min(max(x, 0), 1) elementwise: clips a denoised image to the valid range; no gradient. */
+export function clamp01(x: Tensor): Tensor {
+  return unary('clamp01', x);
 }
 
 /** A copy (no gradient link). */

@@ -1,0 +1,41 @@
+/**
+ * Nearest-neighbour upsampling by an integer factor, NHWC. Kernels: src/shaders/upsample_nearest.wgsl
+ * (forward) and upsample_nearest_backward.wgsl (gather: each dX element sums its F x F block of dY).
+ * Saves nothing.
+ */
+import { record } from '../autograd.ts';
+import { ShapeError } from '../errors.ts';
+import { runtime } from '../runtime.ts';
+import { type Tensor, empty } from '../tensor.ts';
+
+/** GPU vs float64 reference. Forward is an exact copy. Backward sums F*F float32 terms in a fixed
+ * order: |error| <= (F*F - 1) * 2^-24 * sum|dY| over the block, at most 4.3e-6 for F = 3 and
+ * |dY| <= 1 (typically ~1e-7, since roundings rarely all fall the same way). atol is that bound;
+ * rtol covers larger gradients. A wrong block or index gives errors of order |dY|. */
+export const tolerance = { atol: 5e-6, rtol: 1e-6 };
+
+const WG = 256;
+
+/** y [N, H*F, W*F, C]: each input pixel repeated over an F x F block. F is an integer >= 1. */
+export function upsampleNearest(x: Tensor, factor: number): Tensor {
+  if (!Number.isInteger(factor) || factor < 1) throw new ShapeError(`upsampleNearest: factor must be an integer >= 1, got ${factor}`);
+  if (x.shape.length !== 4) throw new ShapeError(`upsampleNearest: input must be NHWC (rank 4), got shape [${x.shape}]`);
+  const [N, H, W, C] = x.shape;
+  const F = factor;
+  const y = empty([N, H * F, W * F, C]);
+  const dims = { H, W, C, F };
+  runtime().launch('upsample_nearest', {
+    uniforms: { count: y.size, ...dims },
+    bindings: { x: x.view('upsampleNearest'), y: y.view('upsampleNearest') },
+    workgroups: Math.ceil(y.size / WG),
+  });
+  return record(y, 'upsampleNearest', [x], (dy) => {
+    const dx = empty(x.shape);
+    runtime().launch('upsample_nearest_backward', {
+      uniforms: { count: dx.size, ...dims },
+      bindings: { dy: dy.view('upsampleNearest backward'), dx: dx.view('upsampleNearest backward') },
+      workgroups: Math.ceil(dx.size / WG),
+    });
+    return [dx];
+  });
+}
