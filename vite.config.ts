@@ -10,6 +10,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         harness: resolve(import.meta.dirname, 'tests/page/index.html'),
+        cli: resolve(import.meta.dirname, 'cli/page.html'),
       },
     },
   },

@@ -1,0 +1,133 @@
+/**
+ * Keras-like layers on the engine, described as plain data (so a checkpoint can store the
+ * architecture as JSON), and a sequential Model that owns its parameters in a ParameterStore.
+ */
+import {
+  type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
+  conv2d, conv2dTranspose, maxPool2d, sub, upsampleNearest,
+} from '../engine/index.ts';
+
+export type Padding = 'same' | 'valid';
+export type Activation = 'none' | 'relu' | 'sigmoid';
+
+export type LayerSpec =
+  | { type: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: Padding; activation?: Activation; bias?: boolean }
+  | { type: 'conv2dTranspose'; filters: number; kernel: number; stride?: number; padding?: Padding; activation?: Activation; bias?: boolean }
+  | { type: 'maxPool2d'; padding?: Padding }
+  | { type: 'upsample'; factor: number };
+
+export interface ModelSpec {
+  /** Image channels in and out (1 gray, 3 RGB). */
+  channels: number;
+  layers: LayerSpec[];
+  /** DnCNN-style residual learning: the layers predict the noise, output = input - layers(input). */
+  residual?: boolean;
+}
+
+/** Per-dimension output size of a layer, with TensorFlow/Keras padding rules. */
+function outSize(n: number, l: LayerSpec): number {
+  switch (l.type) {
+    case 'conv2d': {
+      const s = l.stride ?? 1;
+      if ((l.padding ?? 'same') === 'same') return Math.ceil(n / s);
+      if (n < l.kernel) throw new ShapeError(`conv2d 'valid' with kernel ${l.kernel} on size ${n}`);
+      return Math.floor((n - l.kernel) / s) + 1;
+    }
+    case 'conv2dTranspose': {
+      const s = l.stride ?? 1;
+      return (l.padding ?? 'same') === 'same' ? n * s : n * s + Math.max(l.kernel - s, 0);
+    }
+    case 'maxPool2d':
+      return (l.padding ?? 'valid') === 'same' ? Math.ceil(n / 2) : Math.floor(n / 2);
+    case 'upsample':
+      return n * l.factor;
+  }
+}
+
+export interface LayerTrace { layer: LayerSpec; out: [number, number, number]; params: number; flops: number }
+
+/** Output shape, parameter count and forward FLOPs (2 per multiply-add) of each layer for one H x W image. */
+export function traceModel(spec: ModelSpec, h: number, w: number): LayerTrace[] {
+  let [H, W, C] = [h, w, spec.channels];
+  return spec.layers.map((l) => {
+    const oh = outSize(H, l);
+    const ow = outSize(W, l);
+    if (oh < 1 || ow < 1) throw new ShapeError(`a ${h}x${w} image shrinks to ${oh}x${ow} at layer ${l.type}; use larger images`);
+    let params = 0;
+    let flops = 0;
+    let oc = C;
+    if (l.type === 'conv2d' || l.type === 'conv2dTranspose') {
+      oc = l.filters;
+      params = l.kernel * l.kernel * C * oc + (l.bias === false ? 0 : oc);
+      // A transposed conv does the same multiply-adds as the conv it is the adjoint of.
+      const pixels = l.type === 'conv2d' ? oh * ow : H * W;
+      flops = 2 * pixels * l.kernel * l.kernel * C * oc;
+    }
+    [H, W, C] = [oh, ow, oc];
+    return { layer: l, out: [oh, ow, oc], params, flops };
+  });
+}
+
+/** The parameters a spec needs, named `layers.{i}.weight` / `layers.{i}.bias`, Glorot-uniform weights, zero biases. */
+export function modelParams(spec: ModelSpec, seed: number): ParamSpec[] {
+  const rng = new Rng(seed);
+  const out: ParamSpec[] = [];
+  let C = spec.channels;
+  spec.layers.forEach((l, i) => {
+    if (l.type !== 'conv2d' && l.type !== 'conv2dTranspose') return;
+    const k = l.kernel;
+    // conv2d weights [KH, KW, Cin, Cout]; transposed conv [KH, KW, Cout, Cin] (Keras layouts).
+    const shape = l.type === 'conv2d' ? [k, k, C, l.filters] : [k, k, l.filters, C];
+    // Keras' Glorot uniform: limit = sqrt(6 / (fan_in + fan_out)), fans = receptive field * channels.
+    const limit = Math.sqrt(6 / (k * k * C + k * k * l.filters));
+    const n = k * k * C * l.filters;
+    const init = new Float32Array(n);
+    for (let j = 0; j < n; j++) init[j] = rng.uniform(-limit, limit);
+    out.push({ name: `layers.${i}.weight`, shape, init });
+    if (l.bias !== false) out.push({ name: `layers.${i}.bias`, shape: [l.filters], init: new Float32Array(l.filters) });
+    C = l.filters;
+  });
+  if (C !== spec.channels) throw new ShapeError(`the model ends with ${C} channels but the images have ${spec.channels}`);
+  return out;
+}
+
+/** A sequential model whose parameters live in one ParameterStore. */
+export class Model {
+  readonly store: ParameterStore;
+
+  constructor(readonly spec: ModelSpec, seed = 1) {
+    this.store = new ParameterStore(modelParams(spec, seed));
+  }
+
+  get parameterCount(): number { return this.store.parameterCount; }
+
+  /** x [N, H, W, C] in [0, 1] (plus noise) -> [N, H', W', C]. Records autograd when parameters require grad. */
+  forward(x: Tensor): Tensor {
+    if (x.shape.length !== 4 || x.shape[3] !== this.spec.channels) {
+      throw new ShapeError(`model input must be [N, H, W, ${this.spec.channels}], got [${x.shape}]`);
+    }
+    traceModel(this.spec, x.shape[1], x.shape[2]); // fails early with a clear message on too-small images
+    let h = x;
+    this.spec.layers.forEach((l, i) => {
+      switch (l.type) {
+        case 'conv2d':
+        case 'conv2dTranspose': {
+          const w = this.store.get(`layers.${i}.weight`);
+          const b = l.bias === false ? null : this.store.get(`layers.${i}.bias`);
+          const opts = { stride: l.stride ?? 1, padding: l.padding ?? 'same', activation: l.activation ?? 'none' };
+          h = l.type === 'conv2d' ? conv2d(h, w, b, opts) : conv2dTranspose(h, w, b, opts);
+          break;
+        }
+        case 'maxPool2d':
+          h = maxPool2d(h, { padding: l.padding ?? 'valid' });
+          break;
+        case 'upsample':
+          h = upsampleNearest(h, l.factor);
+          break;
+      }
+    });
+    return this.spec.residual ? sub(x, h) : h;
+  }
+
+  dispose(): void { this.store.dispose(); }
+}
