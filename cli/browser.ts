@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { createServer } from 'vite';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -61,10 +62,41 @@ export function forwardConsole(page: Page, prefix = '[page]'): string[] {
     else if (m.type() === 'warn') console.warn(`${prefix} ${text}`);
     else console.log(`${prefix} ${text}`);
   });
+  // The renderer (or the GPU process behind it) died: say so, rather than only "Target closed".
+  page.on('error', (e) => {
+    errors.push(`page crashed: ${e.message}`);
+    console.error(`${prefix} page crashed: ${e.message}`);
+  });
   page.on('pageerror', (e) => {
     const msg = e instanceof Error ? e.message : String(e);
     errors.push(msg);
     console.error(`${prefix} uncaught: ${msg}`);
   });
   return errors;
+}
+
+/**
+ * Serves the repo with Vite on 127.0.0.1 and opens one of its pages in headless Chromium
+ * (WebGPU needs a secure context: http://127.0.0.1 qualifies, about:blank does not).
+ */
+export async function openPage(path: string, prefix = '[page]'): Promise<{ page: Page; errors: string[]; url: string; close(): Promise<void> }> {
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 5190, strictPort: false, hmr: false } });
+  await server.listen();
+  let browser: Browser | null = null;
+  try {
+    browser = await launchBrowser();
+    const page = await browser.newPage();
+    const errors = forwardConsole(page, prefix);
+    const b = browser;
+    return {
+      page, errors,
+      // The caller navigates (page.goto(url)) after registering its exposeFunction hooks.
+      url: `${server.resolvedUrls!.local[0]}${path.replace(/^\//, '')}`,
+      async close() { await b.close(); await server.close(); },
+    };
+  } catch (e) {
+    await browser?.close();
+    await server.close();
+    throw e;
+  }
 }

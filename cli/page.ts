@@ -8,6 +8,12 @@ import { plotPng } from '../src/app/plot.ts';
 import { encodePng } from '../src/data/images.ts';
 import { type SessionInput, runSession } from '../src/model/session.ts';
 import type { Trainer } from '../src/model/trainer.ts';
+import { type BuiltinSet, loadBuiltin } from '../src/data/builtin.ts';
+import { decodeAll } from '../src/data/dataset.ts';
+import { loadIntoModel, pretrainedDncnnParams } from '../src/model/checkpoint.ts';
+import { evaluate } from '../src/model/evaluate.ts';
+import { Model } from '../src/model/layers.ts';
+import { dncnn } from '../src/model/presets.ts';
 
 function toB64(bytes: Uint8Array): string {
   let s = '';
@@ -30,7 +36,12 @@ type WireInput = Omit<SessionInput, 'train' | 'test' | 'resume'> & {
 declare global {
   interface Window {
     cliEvent(json: string): Promise<void>;
-    cli: { init(): Promise<string>; run(input: WireInput): Promise<unknown>; stop(): void };
+    cli: {
+      init(): Promise<string>;
+      run(input: WireInput): Promise<unknown>;
+      stop(): void;
+      evalPretrained(o: { set: BuiltinSet; sigma: number; limit?: number; seed: number }): Promise<unknown>;
+    };
   }
 }
 
@@ -46,6 +57,20 @@ window.cli = {
     return `${a.vendor} / ${a.architecture}${a.description ? ` (${a.description})` : ''}`;
   },
   stop() { trainer?.stop(); },
+  /** The authors' DnCNN-S weights on a built-in test set, with the standard protocol. */
+  async evalPretrained(o) {
+    const t0 = performance.now();
+    const res = await fetch('/models/dncnn_s25_folded.safetensors');
+    const model = new Model(dncnn(1));
+    await loadIntoModel(model, pretrainedDncnnParams(new Uint8Array(await res.arrayBuffer())), 'dncnn_s25_folded.safetensors');
+    const { images } = await decodeAll(await loadBuiltin(o.set, o.limit), { channels: 1 });
+    const r = await evaluate(model, images, {
+      noise: { kind: 'gaussian', sigma: o.sigma }, seed: o.seed,
+      onProgress: (done, total) => void send({ type: 'stage', stage: `${o.set} sigma ${o.sigma}`, done, total }),
+    });
+    model.dispose();
+    return { mean: r.mean, perImage: r.perImage, seconds: (performance.now() - t0) / 1000 };
+  },
   async run(input) {
     const result = await runSession({
       ...input,

@@ -4,11 +4,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { createServer } from 'vite';
 import { listZipImages } from '../src/data/archive.ts';
 import { IMAGE_EXTENSIONS } from '../src/data/archive.ts';
 import { ConfigError, type NoiseConfig, ORIGINAL_SEED_SETTINGS, PRESETS, type PresetName, type TrainConfig, defaultConfig, validateConfig } from '../src/model/config.ts';
-import { forwardConsole, launchBrowser } from './browser.ts';
+import { openPage } from './browser.ts';
 
 const HELP = `Train a denoiser on the GPU (WebGPU in headless Chromium) and write runs/<name>/.
 
@@ -168,9 +167,8 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`run: ${out}`);
   console.log(`preset ${c.preset}, ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, noise ${JSON.stringify(c.noise)}, data ${args.data ?? 'built-in Train400'}`);
 
-  const server = await createServer({ configFile: resolve('vite.config.ts'), logLevel: 'error', server: { port: 5190, strictPort: false, hmr: false } });
-  await server.listen();
-  const browser = await launchBrowser();
+  const session = await openPage('cli/page.html');
+  const { page, errors } = session;
   let stopping = false;
   const onSigint = () => {
     if (stopping) { console.error('\ninterrupted twice: exiting without the final evaluation'); process.exit(130); }
@@ -178,9 +176,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error('\nstopping after this step (the last checkpoint is kept); Ctrl-C again to quit now');
     void page.evaluate(() => window.cli.stop()).catch(() => {});
   };
-  const page = await browser.newPage();
   try {
-    const errors = forwardConsole(page, '[page]');
     let lastLine = '';
     const tty = process.stdout.isTTY;
     await page.exposeFunction('cliEvent', (json: string) => {
@@ -206,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(ev.message);
       }
     });
-    await page.goto(`${server.resolvedUrls!.local[0]}cli/page.html`);
+    await page.goto(session.url);
     await page.waitForFunction(() => 'cli' in window);
     let adapter: string;
     try {
@@ -256,7 +252,6 @@ export async function main(argv: string[]): Promise<number> {
     return r.error ? 1 : 0;
   } finally {
     process.off('SIGINT', onSigint);
-    await browser.close();
-    await server.close();
+    await session.close();
   }
 }

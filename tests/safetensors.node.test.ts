@@ -192,3 +192,12 @@ describe('malformed files give clear SafetensorsErrors', () => {
     expect(() => writeSafetensors([{ name: '__metadata__', shape: [], data: new Float32Array(1) }])).toThrow(/reserved/);
   });
 });
+
+describe('readSafetensors on a Node Buffer', () => {
+  it('copies each tensor alone (Buffer#slice is a view of the whole file)', () => {
+    const { tensors } = readSafetensors(readFileSync('models/dncnn_s25_folded.safetensors'));
+    const w = tensors.get('layers.0.weight_hwio')!;
+    expect(w.data.length).toBe(3 * 3 * 1 * 64);
+    expect(w.data.buffer.byteLength).toBe(3 * 3 * 1 * 64 * 4);
+  });
+});

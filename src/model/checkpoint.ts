@@ -87,7 +87,8 @@ export function checkpointMismatches(model: Model, params: Map<string, NamedTens
 export async function loadIntoModel(model: Model, params: Map<string, NamedTensor>, fileName = 'checkpoint'): Promise<void> {
   const problems = checkpointMismatches(model, params);
   if (problems.length) {
-    throw new CheckpointError(`${fileName} does not fit this model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.slice(0, 8).join('\n  ')}`);
+    const more = problems.length > 8 ? `\n  ... and ${problems.length - 8} more` : '';
+    throw new CheckpointError(`${fileName} does not fit this model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.slice(0, 8).join('\n  ')}${more}`);
   }
   await model.store.writeAll(new Map([...params].map(([k, v]) => [k, v.data])));
 }

@@ -188,7 +188,8 @@ function decode(bytes: Uint8Array, start: number, end: number, dtype: string): F
   if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
     // slice() copies into a new, 4-aligned buffer: the data section may start at any byte
     // (headers are only 8-padded by convention) and the caller must not alias the file bytes.
-    return new Float32Array(bytes.slice(start, end).buffer);
+    // (Uint8Array.prototype.slice, not Node's Buffer#slice, which returns a view of the whole file).
+    return new Float32Array(Uint8Array.prototype.slice.call(bytes, start, end).buffer);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, end - start);
   const size = DTYPE_SIZE[dtype];

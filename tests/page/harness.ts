@@ -80,7 +80,7 @@ async function runOp(req: OpRequest): Promise<OpResponse> {
 declare global {
   interface Window {
     engine: typeof engine;
-    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS; model: typeof loadModel };
+    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS; model: typeof loadModel; app: typeof loadApp };
     harnessReady: Promise<{ ok: true; adapter: engine.AdapterSummary } | { ok: false; error: string }>;
   }
 }
@@ -88,8 +88,20 @@ declare global {
 window.engine = engine;
 /** The model layer, loaded on demand. */
 const loadModel = () => import('../../src/model/layers.ts');
+/** Everything above the engine (sessions, checkpoints, data), loaded on demand. */
+const loadApp = async () => ({
+  ...(await import('../../src/model/session.ts')),
+  ...(await import('../../src/model/checkpoint.ts')),
+  ...(await import('../../src/model/config.ts')),
+  ...(await import('../../src/model/trainer.ts')),
+  ...(await import('../../src/data/dataset.ts')),
+  ...(await import('../../src/data/images.ts')),
+  ...(await import('../../src/data/builtin.ts')),
+  ...(await import('../../src/data/archive.ts')),
+  ...(await import('../../src/model/presets.ts')),
+});
 
-window.h = { f32ToB64, b64ToF32, runOp, OPS, model: loadModel };
+window.h = { f32ToB64, b64ToF32, runOp, OPS, model: loadModel, app: loadApp };
 window.harnessReady = engine.initEngine()
   .then((rt) => ({ ok: true as const, adapter: rt.ctx.summary }))
   .catch((e: Error) => ({ ok: false as const, error: `${e.name}: ${e.message}` }));

@@ -1,0 +1,294 @@
+/**
+ * conv2d and conv2dTranspose (TensorFlow/Keras semantics, NHWC), forward and backward.
+ *
+ * Everything is phrased in terms of one convolution geometry `ConvGeometry`: a conv that maps
+ * [N,H,W,CI] -> [N,OH,OW,CO] with weights [KH,KW,CI,CO]. Three kernels (each naive and tiled)
+ * then serve both ops by duality:
+ *
+ *   op                 forward               dx                    dw                       db
+ *   conv2d             convForward(x, w)     convTranspose(dz, w)  filterGrad(x, dz)        biasGrad(dz)
+ *   conv2dTranspose    convTranspose(x, w)   convForward(dz, w)    filterGrad(dz, x)        biasGrad(dz)
+ *
+ * where a transposed conv uses the geometry of the conv it is the adjoint of (its output is that
+ * conv's input), and its Keras weight [KH,KW,Cout_t,Cin_t] is that conv's weight [KH,KW,CI,CO].
+ * A fused activation is undone first: dz = activationBackward(act, dy, y) from the saved output y.
+ *
+ * Kernels: src/shaders/conv2d.wgsl, conv2d_transpose.wgsl, conv2d_backward_filter.wgsl (naive,
+ * one invocation per output), conv2d_tiled*.wgsl, conv2d_transpose_tiled*.wgsl,
+ * conv2d_backward_filter_tiled*.wgsl (register-tiled implicit GEMMs), conv2d_bias_grad.wgsl.
+ */
+import { record } from '../autograd.ts';
+import { ShapeError } from '../errors.ts';
+import { runtime } from '../runtime.ts';
+import { type Tensor, empty } from '../tensor.ts';
+import { activationBackward } from './elementwise.ts';
+
+/**
+ * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
+ * products, each dw element a sum of N*OH*OW products (K up to 3136 and N*OH*OW up to 512 in the
+ * tests; values in [-1, 1], so each product has variance 1/9). The partial sums random-walk to
+ * ~ sqrt(k/9), and with independent roundings the error of the whole sum is ~ eps * sqrt(K) *
+ * sqrt(K/9) ~ 2e-8 * K: ~6e-5 at K = 3136 (the worst-case bound K * eps * sum|terms| is never
+ * approached). atol 2e-4 is ~3x that; rtol 1e-4 covers the larger outputs and gradients. The
+ * tests print the share of this tolerance used (under 10% at the time of writing).
+ */
+export const tolerance = { atol: 2e-4, rtol: 1e-4 };
+
+export type ConvPadding = 'same' | 'valid';
+export type ConvActivation = 'none' | 'relu' | 'sigmoid';
+export type ConvVariant = 'naive' | 'tiled';
+
+export interface ConvOptions {
+  /** 1 or 2, both spatial dims (default 1). */
+  stride?: number;
+  /** TensorFlow padding (default 'same'). */
+  padding?: ConvPadding;
+  /** Fused activation after the bias (default 'none'). */
+  activation?: ConvActivation;
+  /** Kernel family (default: the module default, see setConvVariant). */
+  variant?: ConvVariant;
+}
+
+/** The conv [N,H,W,CI] -> [N,OH,OW,CO], weights [KH,KW,CI,CO], stride S, padding PT/PL before. */
+export interface ConvGeometry {
+  N: number; H: number; W: number; CI: number;
+  OH: number; OW: number; CO: number;
+  KH: number; KW: number; S: number; PT: number; PL: number;
+}
+
+let defaultVariant: ConvVariant = 'tiled';
+
+/** Sets the kernel family used when an op does not name one (benches compare the two). */
+export function setConvVariant(v: ConvVariant): void {
+  if (v !== 'naive' && v !== 'tiled') throw new ShapeError(`setConvVariant: variant must be 'naive' or 'tiled', got '${String(v)}'`);
+  defaultVariant = v;
+}
+
+export function getConvVariant(): ConvVariant { return defaultVariant; }
+
+const ACT = { none: 0, relu: 1, sigmoid: 2 } as const;
+
+// ---- geometry ---------------------------------------------------------------------------------
+
+/**
+ * conv2d output size and padding before, along one dim (TensorFlow rules). 'same': out = ceil(n/s),
+ * padTotal = max((out-1)*s + k - n, 0), padBefore = floor(padTotal/2) (the odd pixel goes after);
+ * 'valid': out = floor((n-k)/s) + 1, no padding.
+ */
+export function convOutputSize(op: string, n: number, k: number, s: number, padding: ConvPadding): { out: number; pad: number } {
+  if (padding === 'same') {
+    const out = Math.ceil(n / s);
+    return { out, pad: Math.floor(Math.max((out - 1) * s + k - n, 0) / 2) };
+  }
+  if (n < k) throw new ShapeError(`${op}: 'valid' padding needs the input (${n}) to be at least the kernel size (${k})`);
+  return { out: Math.floor((n - k) / s) + 1, pad: 0 };
+}
+
+/**
+ * Keras Conv2DTranspose output size along one dim, and the padding before of the conv it is the
+ * adjoint of: 'same': out = n*s, pad = floor(max(k-s, 0)/2) (exactly the 'same' conv on an input of
+ * size out; not PyTorch's padding=1, output_padding=1, which is one pixel off for k3 s2);
+ * 'valid': out = n*s + max(k-s, 0), pad 0.
+ */
+export function convTransposeOutputSize(n: number, k: number, s: number, padding: ConvPadding): { out: number; pad: number } {
+  if (padding === 'same') return { out: n * s, pad: Math.floor(Math.max(k - s, 0) / 2) };
+  return { out: n * s + Math.max(k - s, 0), pad: 0 };
+}
+
+interface Checked { S: number; padding: ConvPadding; act: ConvActivation; variant: ConvVariant }
+
+function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions, wLayout: string, wIn: number, wOut: number): Checked {
+  if (x.shape.length !== 4) throw new ShapeError(`${op}: x must be 4-D [N, H, W, C], got [${x.shape}]`);
+  if (w.shape.length !== 4) throw new ShapeError(`${op}: w must be 4-D ${wLayout}, got [${w.shape}]`);
+  const [KH, KW] = w.shape;
+  if (KH > 7 || KW > 7) throw new ShapeError(`${op}: kernel sizes 1..7 are supported, got ${KH}x${KW} (w [${w.shape}])`);
+  if (w.shape[wIn] !== x.shape[3]) {
+    throw new ShapeError(`${op}: x has ${x.shape[3]} channels but w [${w.shape}] (${wLayout}) expects ${w.shape[wIn]}`);
+  }
+  const cout = w.shape[wOut];
+  if (b && (b.shape.length !== 1 || b.shape[0] !== cout)) throw new ShapeError(`${op}: bias must have shape [${cout}] (Cout of w [${w.shape}]), got [${b.shape}]`);
+  const S = opts.stride ?? 1;
+  if (S !== 1 && S !== 2) throw new ShapeError(`${op}: stride must be 1 or 2, got ${String(S)}`);
+  const padding = opts.padding ?? 'same';
+  if (padding !== 'same' && padding !== 'valid') throw new ShapeError(`${op}: padding must be 'same' or 'valid', got '${String(padding)}'`);
+  const act = opts.activation ?? 'none';
+  if (act !== 'none' && act !== 'relu' && act !== 'sigmoid') throw new ShapeError(`${op}: activation must be 'none', 'relu' or 'sigmoid', got '${String(act)}'`);
+  const variant = opts.variant ?? defaultVariant;
+  if (variant !== 'naive' && variant !== 'tiled') throw new ShapeError(`${op}: variant must be 'naive' or 'tiled', got '${String(variant)}'`);
+  return { S, padding, act, variant };
+}
+
+// ---- kernel launches (also used by the benches) -----------------------------------------------
+
+const WG = 64;
+const BIAS_WG = 256;
+
+/**
+ * The register tiles of the tiled kernels (fixed: the WGSL unrolls them by hand, see
+ * conv2d_tiled.wgsl). P: output pixels, C: output channels, R: input channels, per invocation.
+ */
+export const TILES = {
+  conv2d_tiled: { P: 8, C: 8 }, conv2d_tiled_scalar: { P: 8, C: 4 },
+  conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
+  conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
+} as const;
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+
+function geomUniforms(g: ConvGeometry) {
+  return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
+}
+
+/**
+ * The conv itself: x [N,H,W,CI], w [KH,KW,CI,CO], b [CO] | null -> y [N,OH,OW,CO] = act(b + x * w).
+ * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar.
+ */
+export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
+  const what = 'conv2d';
+  // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
+  const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
+  const base = { ...geomUniforms(g), hasBias: b ? 1 : 0 };
+  const constants = { ACT: ACT[act] };
+  let name: string;
+  let count: number;
+  let uniforms: Record<string, number>;
+  if (variant === 'naive') {
+    name = 'conv2d';
+    count = y.size;
+    uniforms = { count, ...base, CO: g.CO };
+  } else {
+    const vec4 = g.CO % 4 === 0;
+    name = vec4 ? 'conv2d_tiled' : 'conv2d_tiled_scalar';
+    const PB = ceilDiv(g.OW, TILES[name as 'conv2d_tiled'].P);
+    const CB = ceilDiv(g.CO, TILES[name as 'conv2d_tiled'].C);
+    count = g.N * g.OH * PB * CB;
+    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), PB, CB };
+  }
+  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG), constants });
+  return y;
+}
+
+/**
+ * The adjoint of the conv g in gather form: x [N,OH,OW,CO], w [KH,KW,CI,CO], b [CI] | null ->
+ * y [N,H,W,CI]. conv2d's dx (no bias, no activation) and Keras Conv2DTranspose's forward.
+ * Tiled: conv2d_transpose_tiled (vec4 over the reduction CO) when CO % 4 == 0, else the scalar one.
+ */
+export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
+  const what = 'conv2dTranspose';
+  const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
+  const base = { ...geomUniforms(g), hasBias: b ? 1 : 0 };
+  const constants = { ACT: ACT[act] };
+  let name: string;
+  let count: number;
+  let uniforms: Record<string, number>;
+  if (variant === 'naive') {
+    name = 'conv2d_transpose';
+    count = y.size;
+    uniforms = { count, ...base, CO: g.CO };
+  } else {
+    const vec4 = g.CO % 4 === 0;
+    name = vec4 ? 'conv2d_transpose_tiled' : 'conv2d_transpose_tiled_scalar';
+    // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
+    const QB = ceilDiv(ceilDiv(g.W, g.S), TILES.conv2d_transpose_tiled.P);
+    const CB = ceilDiv(g.CI, TILES.conv2d_transpose_tiled.C);
+    count = g.N * g.H * g.S * QB * CB;
+    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), QB, CB };
+  }
+  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG), constants });
+  return y;
+}
+
+/**
+ * The conv's weight gradient: x [N,H,W,CI], dz [N,OH,OW,CO] -> dw [KH,KW,CI,CO].
+ * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one.
+ */
+export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
+  const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
+  const what = 'conv2d dw';
+  const bindings = { x: x.view(what), dz: dz.view(what), dw: dw.view(what) };
+  const { KH: _kh, ...geo } = geomUniforms(g);
+  const base = { N: g.N, ...geo };
+  let name: string;
+  let count: number;
+  let uniforms: Record<string, number>;
+  if (variant === 'naive') {
+    name = 'conv2d_backward_filter';
+    count = dw.size;
+    uniforms = { count, ...base, CO: g.CO };
+  } else {
+    const vec4 = g.CO % 4 === 0;
+    name = vec4 ? 'conv2d_backward_filter_tiled' : 'conv2d_backward_filter_tiled_scalar';
+    const IB = ceilDiv(g.CI, TILES[name as 'conv2d_backward_filter_tiled'].R);
+    const CB = ceilDiv(g.CO, TILES[name as 'conv2d_backward_filter_tiled'].C);
+    count = g.KH * g.KW * IB * CB;
+    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), IB, CB };
+  }
+  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG) });
+  return dw;
+}
+
+/** The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel. */
+export function biasGrad(dz: Tensor): Tensor {
+  const C = dz.shape[dz.shape.length - 1];
+  const db = empty([C]);
+  runtime().launch('conv2d_bias_grad', {
+    uniforms: { M: dz.size / C, C },
+    bindings: { dz: dz.view('conv2d db'), db: db.view('conv2d db') },
+    workgroups: C,
+    constants: { WG: BIAS_WG },
+  });
+  return db;
+}
+
+// ---- the ops ----------------------------------------------------------------------------------
+
+/**
+ * 2-D convolution (cross-correlation, as TensorFlow): x [N,H,W,Cin], w [KH,KW,Cin,Cout],
+ * b [Cout] | null -> y [N,OH,OW,Cout] = act(b + sum x * w); OH = ceil(H/s) ('same') or
+ * floor((H-KH)/s) + 1 ('valid'), likewise OW. Saves x, w and y for backward.
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv2d';
+  const { S, padding, act, variant } = checkArgs(op, x, w, b, opts, '[KH, KW, Cin, Cout]', 2, 3);
+  const [N, H, W, CI] = x.shape;
+  const [KH, KW, , CO] = w.shape;
+  const gh = convOutputSize(op, H, KH, S, padding);
+  const gw = convOutputSize(op, W, KW, S, padding);
+  const g: ConvGeometry = { N, H, W, CI, OH: gh.out, OW: gw.out, CO, KH, KW, S, PT: gh.pad, PL: gw.pad };
+  const y = convForward(x, w, b, g, act, variant);
+  return record(y, op, [x, w, b], (dy) => {
+    const dz = act === 'none' ? dy : activationBackward(act, dy, y);
+    const dx = x.requiresGrad ? convTranspose(dz, w, null, g, 'none', variant) : null;
+    const dw = w.requiresGrad ? filterGrad(x, dz, g, variant) : null;
+    const db = b?.requiresGrad ? biasGrad(dz) : null;
+    if (dz !== dy) dz.dispose();
+    return [dx, dw, db];
+  });
+}
+
+/**
+ * Keras Conv2DTranspose: x [N,H,W,Cin], w [KH,KW,Cout,Cin], b [Cout] | null -> y [N,OH,OW,Cout],
+ * OH = H*s ('same') or H*s + max(KH-s, 0) ('valid'), likewise OW; the adjoint of the conv2d that
+ * maps [N,OH,OW,Cout] -> [N,H,W,Cin] with weights w, plus bias and activation. Saves x, w and y.
+ */
+export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions = {}): Tensor {
+  const op = 'conv2dTranspose';
+  const { S, padding, act, variant } = checkArgs(op, x, w, b, opts, '[KH, KW, Cout, Cin]', 3, 2);
+  const [N, H, W, CIt] = x.shape;
+  const [KH, KW, COt] = w.shape;
+  const gh = convTransposeOutputSize(H, KH, S, padding);
+  const gw = convTransposeOutputSize(W, KW, S, padding);
+  // The adjoint conv: [N,OH_t,OW_t,Cout_t] -> [N,H,W,Cin_t] with weights [KH,KW,Cout_t,Cin_t].
+  const g: ConvGeometry = { N, H: gh.out, W: gw.out, CI: COt, OH: H, OW: W, CO: CIt, KH, KW, S, PT: gh.pad, PL: gw.pad };
+  const y = convTranspose(x, w, b, g, act, variant);
+  return record(y, op, [x, w, b], (dy) => {
+    const dz = act === 'none' ? dy : activationBackward(act, dy, y);
+    const dx = x.requiresGrad ? convForward(dz, w, null, g, 'none', variant) : null;
+    const dw = w.requiresGrad ? filterGrad(dz, x, g, variant) : null;
+    const db = b?.requiresGrad ? biasGrad(dz) : null;
+    if (dz !== dy) dz.dispose();
+    return [dx, dw, db];
+  });
+}

@@ -1,0 +1,112 @@
+// conv2d_backward_filter_tiled: conv2d_backward_filter.wgsl as a register-tiled gather, vec4 over
+// output channels. With the conv [N,H,W,CI] -> [N,OH,OW,CO], stride S, padding PT/PL before:
+//   dw[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*S+kh-PT, ow*S+kw-PL, ci] * dz[n,oh,ow,co]
+//   (for Keras Conv2DTranspose: x = its dz, dz = its input; see conv2d_backward_filter.wgsl).
+// GEMM view: M = KH*KW*CI, N_gemm = CO, reduction over the N*OH*OW pixels. Each invocation owns one
+//   tap (kh, kw) and an 8 x 8 block: input channels ci0 .. ci0+7 times output channels co0 .. co0+7
+//   (two vec4 groups, the columns of a mat2x4f per ci). Per pixel it loads 8 x scalars and 2 dz
+//   vec4s and does 64 multiply-adds. The ranges of oh and ow whose tap lands inside the image are
+//   computed up front, so the pixel loops have no bounds tests. Unrolled by hand, fixed 8 x 8 (see
+//   conv2d_tiled.wgsl for why). Input channels past CI read a clamped channel and are not stored;
+//   a channel group past CO/4 likewise.
+// Precision: each weight sums N*OH*OW products serially in float32 (deterministic).
+// Requires CO % 4 == 0 (dz and dw are read as vec4 over co); otherwise
+//   conv2d_backward_filter_tiled_scalar.wgsl.
+// Layouts: x [N,H,W,CI], dz [N,OH,OW,CO/4] vec4, dw [KH,KW,CI,CO/4] vec4, row-major.
+// Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).
+// Dispatch: ceil(count / WG) workgroups, count = KH*KW*IB*CB with IB = ceil(CI/8) and
+//   CB = ceil(CO/8) (fastest). Parallelism is only KH*KW*CI*CO/64 invocations, each a long serial
+//   loop: enough for a CPU adapter; a GPU would want the pixel sum split (split-K) in two passes.
+// Cost: 2*N*OH*OW*KH*KW*CI*CO FLOP (minus padding); each invocation reads 64 bytes per pixel.
+// Backward: none (a gradient kernel).
+struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO4: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32 }
+
+override WG: u32 = 64u;
+const TR: u32 = 8u; // input channels per invocation (the unrolled a0..a7 below)
+const TC4: u32 = 2u; // vec4 groups of output channels per invocation (the columns of each mat2x4f)
+
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dz: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> dw: array<vec4f>;
+
+/**
+ * Outputs o in [0, count) whose input position o*S + k - pad lies in [0, size): returns
+ * [first, end). Integer maths in i32 because k - pad may be negative.
+ */
+fn validRange(k: u32, pad: i32, size: u32, count: u32) -> vec2u {
+  let S = i32(u.S);
+  let lo = pad - i32(k); // need o*S >= lo
+  let first = select(0, (lo + S - 1) / S, lo > 0);
+  let hi = i32(size) - 1 + pad - i32(k); // need o*S <= hi
+  let end = select(0, min(hi / S + 1, i32(count)), hi >= 0);
+  return vec2u(u32(first), u32(max(end, first)));
+}
+
+/** Stores the 8 channels of row ci (groups co4, co4+1; the second only if it exists). */
+fn store(row: u32, co4: u32, a: mat2x4f) {
+  let i = row * u.CO4 + co4;
+  dw[i] = a[0];
+  if (co4 + 1u < u.CO4) { dw[i + 1u] = a[1]; }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let g = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (g >= u.count) { return; }
+  let cb = g % u.CB;
+  var t = g / u.CB;
+  let ib = t % u.IB;
+  t = t / u.IB;
+  let kw = t % u.KW;
+  let kh = t / u.KW;
+  let co4 = cb * TC4; // < CO4
+  let co4b = min(co4 + 1u, u.CO4 - 1u); // clamped: computed, not stored, when past CO
+  let ci0 = ib * TR; // < CI
+  let last = u.CI - 1u;
+  let c1 = min(ci0 + 1u, last); // clamped channels: computed, not stored
+  let c2 = min(ci0 + 2u, last);
+  let c3 = min(ci0 + 3u, last);
+  let c4 = min(ci0 + 4u, last);
+  let c5 = min(ci0 + 5u, last);
+  let c6 = min(ci0 + 6u, last);
+  let c7 = min(ci0 + 7u, last);
+
+  var a0 = mat2x4f(); var a1 = mat2x4f(); var a2 = mat2x4f(); var a3 = mat2x4f();
+  var a4 = mat2x4f(); var a5 = mat2x4f(); var a6 = mat2x4f(); var a7 = mat2x4f();
+
+  let rh = validRange(kh, u.PT, u.H, u.OH);
+  let rw = validRange(kw, u.PL, u.W, u.OW);
+  for (var n = 0u; n < u.N; n++) {
+    for (var oh = rh.x; oh < rh.y; oh++) {
+      let ih = u32(i32(oh * u.S + kh) - u.PT);
+      let xRow = (n * u.H + ih) * u.W;
+      let dzRow = (n * u.OH + oh) * u.OW;
+      for (var ow = rw.x; ow < rw.y; ow++) {
+        let iw = u32(i32(ow * u.S + kw) - u.PL);
+        let xp = (xRow + iw) * u.CI;
+        let dp = (dzRow + ow) * u.CO4;
+        let dm = mat2x4f(dz[dp + co4], dz[dp + co4b]); // dz[n,oh,ow, 8 channels]
+        a0 += dm * x[xp + ci0];
+        a1 += dm * x[xp + c1];
+        a2 += dm * x[xp + c2];
+        a3 += dm * x[xp + c3];
+        a4 += dm * x[xp + c4];
+        a5 += dm * x[xp + c5];
+        a6 += dm * x[xp + c6];
+        a7 += dm * x[xp + c7];
+      }
+    }
+  }
+
+  let row = (kh * u.KW + kw) * u.CI + ci0; // dw row of input channel ci0
+  let m = u.CI - ci0; // input channels left, >= 1
+  store(row, co4, a0);
+  if (m > 1u) { store(row + 1u, co4, a1); }
+  if (m > 2u) { store(row + 2u, co4, a2); }
+  if (m > 3u) { store(row + 3u, co4, a3); }
+  if (m > 4u) { store(row + 4u, co4, a4); }
+  if (m > 5u) { store(row + 5u, co4, a5); }
+  if (m > 6u) { store(row + 6u, co4, a6); }
+  if (m > 7u) { store(row + 7u, co4, a7); }
+}

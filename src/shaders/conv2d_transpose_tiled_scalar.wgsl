@@ -1,0 +1,148 @@
+// conv2d_transpose_tiled_scalar: conv2d_transpose_tiled.wgsl for any CO (scalar loads); used when
+// the reduction channels CO % 4 != 0 (e.g. the input gradient of a last layer with 1 or 3 outputs).
+//   y[n,ih,iw,ci] = act(b[ci] + sum_{kh,kw,co} x[n, oh, ow, co] * w[kh,kw,ci,co]),
+//   oh = (ih+PT-kh)/S and ow = (iw+PL-kw)/S exact and inside [0,OH) x [0,OW); sizes are those of the
+//   conv it is the adjoint of ([N,H,W,CI] -> [N,OH,OW,CO], weights [KH,KW,CI,CO]).
+// Tiling as conv2d_transpose_tiled.wgsl: 8 output pixels of one row sharing a phase modulo S times
+//   8 output channels; per reduction step (one co of one tap) 8 x and 8 w scalar loads feed 64
+//   multiply-adds. Unrolled by hand, fixed 8 x 8. Masking and clamping as there.
+// Layouts: x [N,OH,OW,CO], w [KH,KW,CI,CO], b [CI], y [N,H,W,CI], row-major.
+// Bindings: 0 uniform U, 1 x (read), 2 w (read), 3 b (read), 4 y (read_write).
+// Dispatch: ceil(count / WG) workgroups, count = N*H*S*QB*CB, QB = ceil(ceil(W/S)/8), CB = ceil(CI/8).
+// Cost: 2*N*OH*OW*CO*KH*KW*CI FLOP (minus padding); 64 bytes read per reduction step.
+// Backward: as conv2d_transpose_tiled.wgsl.
+struct U { count: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KH: u32, KW: u32, S: u32, PT: i32, PL: i32, hasBias: u32, QB: u32, CB: u32 }
+
+override WG: u32 = 64u;
+override ACT: u32 = 0u;
+const TP: u32 = 8u; // output pixels per invocation (the unrolled a0..a7 below)
+const TC: u32 = 8u; // output channels per invocation (two vec4 columns of each mat2x4f)
+
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+fn activate(z: vec4f) -> vec4f {
+  switch ACT {
+    case 1u: { return select(vec4f(0.0), z, !(z <= vec4f(0.0))); }
+    case 2u: {
+      let e = exp(-abs(z));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= vec4f(0.0));
+    }
+    default: { return z; }
+  }
+}
+
+/** Whether output column iw exists and its tap reads an x column ow inside [0, OW). */
+fn inside(ow: i32, iw: u32) -> bool {
+  return ow >= 0 && ow < i32(u.OW) && iw < u.W;
+}
+
+/** Stores one pixel's channels ci0 .. ci0+7 that exist. */
+fn store(pix: u32, ci0: u32, a: mat2x4f) {
+  let lo = activate(a[0]);
+  let hi = activate(a[1]);
+  let i = pix * u.CI + ci0;
+  let m = u.CI - ci0; // channels left, >= 1
+  y[i] = lo.x;
+  if (m > 1u) { y[i + 1u] = lo.y; }
+  if (m > 2u) { y[i + 2u] = lo.z; }
+  if (m > 3u) { y[i + 3u] = lo.w; }
+  if (m > 4u) { y[i + 4u] = hi.x; }
+  if (m > 5u) { y[i + 5u] = hi.y; }
+  if (m > 6u) { y[i + 6u] = hi.z; }
+  if (m > 7u) { y[i + 7u] = hi.w; }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let g = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (g >= u.count) { return; }
+  let cb = g % u.CB;
+  var t = g / u.CB;
+  let qb = t % u.QB;
+  t = t / u.QB;
+  let r = t % u.S; // phase: output columns r, r+S, r+2S, ...
+  t = t / u.S;
+  let ih = t % u.H;
+  let n = t / u.H;
+  let ci0 = cb * TC; // < CI
+  let last = u.CI - 1u;
+  let c1 = min(ci0 + 1u, last); // clamped channels: computed, not stored
+  let c2 = min(ci0 + 2u, last);
+  let c3 = min(ci0 + 3u, last);
+  let c4 = min(ci0 + 4u, last);
+  let c5 = min(ci0 + 5u, last);
+  let c6 = min(ci0 + 6u, last);
+  let c7 = min(ci0 + 7u, last);
+  let q0 = qb * TP;
+  let iw0 = r + u.S * q0; // output column of pixel 0; pixel p is at iw0 + p*S
+
+  var bias = mat2x4f();
+  if (u.hasBias != 0u) { bias = mat2x4f(vec4f(b[ci0], b[c1], b[c2], b[c3]), vec4f(b[c4], b[c5], b[c6], b[c7])); }
+  var a0 = bias; var a1 = bias; var a2 = bias; var a3 = bias;
+  var a4 = bias; var a5 = bias; var a6 = bias; var a7 = bias;
+
+  let S = i32(u.S);
+  for (var kh = 0u; kh < u.KH; kh++) {
+    let th = i32(ih) + u.PT - i32(kh); // = oh * S for a contributing tap
+    if (th < 0 || th % S != 0) { continue; }
+    let oh = th / S;
+    if (oh >= i32(u.OH)) { continue; }
+    let xRow = (n * u.OH + u32(oh)) * u.OW;
+    for (var kw = 0u; kw < u.KW; kw++) {
+      let d = i32(r) + u.PL - i32(kw); // the phase's taps: d divisible by S (d % S is 0 or negative)
+      if (d % S != 0) { continue; }
+      let ow0 = i32(q0) + d / S; // x column read by pixel 0; pixel p reads ow0 + p
+      let k0 = inside(ow0, iw0);
+      let k1 = inside(ow0 + 1, iw0 + u.S);
+      let k2 = inside(ow0 + 2, iw0 + 2u * u.S);
+      let k3 = inside(ow0 + 3, iw0 + 3u * u.S);
+      let k4 = inside(ow0 + 4, iw0 + 4u * u.S);
+      let k5 = inside(ow0 + 5, iw0 + 5u * u.S);
+      let k6 = inside(ow0 + 6, iw0 + 6u * u.S);
+      let k7 = inside(ow0 + 7, iw0 + 7u * u.S);
+      let x0 = select(xRow, xRow + u32(ow0), k0) * u.CO;
+      let x1 = select(xRow, xRow + u32(ow0 + 1), k1) * u.CO;
+      let x2 = select(xRow, xRow + u32(ow0 + 2), k2) * u.CO;
+      let x3 = select(xRow, xRow + u32(ow0 + 3), k3) * u.CO;
+      let x4 = select(xRow, xRow + u32(ow0 + 4), k4) * u.CO;
+      let x5 = select(xRow, xRow + u32(ow0 + 5), k5) * u.CO;
+      let x6 = select(xRow, xRow + u32(ow0 + 6), k6) * u.CO;
+      let x7 = select(xRow, xRow + u32(ow0 + 7), k7) * u.CO;
+      let wTap = (kh * u.KW + kw) * u.CI;
+      let w0 = (wTap + ci0) * u.CO;
+      let w1 = (wTap + c1) * u.CO;
+      let w2 = (wTap + c2) * u.CO;
+      let w3 = (wTap + c3) * u.CO;
+      let w4 = (wTap + c4) * u.CO;
+      let w5 = (wTap + c5) * u.CO;
+      let w6 = (wTap + c6) * u.CO;
+      let w7 = (wTap + c7) * u.CO;
+      for (var co = 0u; co < u.CO; co++) {
+        let wm = mat2x4f(vec4f(w[w0 + co], w[w1 + co], w[w2 + co], w[w3 + co]), vec4f(w[w4 + co], w[w5 + co], w[w6 + co], w[w7 + co]));
+        a0 += wm * select(0.0, x[x0 + co], k0);
+        a1 += wm * select(0.0, x[x1 + co], k1);
+        a2 += wm * select(0.0, x[x2 + co], k2);
+        a3 += wm * select(0.0, x[x3 + co], k3);
+        a4 += wm * select(0.0, x[x4 + co], k4);
+        a5 += wm * select(0.0, x[x5 + co], k5);
+        a6 += wm * select(0.0, x[x6 + co], k6);
+        a7 += wm * select(0.0, x[x7 + co], k7);
+      }
+    }
+  }
+
+  if (iw0 >= u.W) { return; }
+  let pix = (n * u.H + ih) * u.W + iw0;
+  store(pix, ci0, a0);
+  if (iw0 + u.S < u.W) { store(pix + u.S, ci0, a1); }
+  if (iw0 + 2u * u.S < u.W) { store(pix + 2u * u.S, ci0, a2); }
+  if (iw0 + 3u * u.S < u.W) { store(pix + 3u * u.S, ci0, a3); }
+  if (iw0 + 4u * u.S < u.W) { store(pix + 4u * u.S, ci0, a4); }
+  if (iw0 + 5u * u.S < u.W) { store(pix + 5u * u.S, ci0, a5); }
+  if (iw0 + 6u * u.S < u.W) { store(pix + 6u * u.S, ci0, a6); }
+  if (iw0 + 7u * u.S < u.W) { store(pix + 7u * u.S, ci0, a7); }
+}

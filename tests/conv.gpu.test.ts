@@ -1,0 +1,314 @@
+/**
+ * conv2d and conv2dTranspose on the GPU: forward and all three gradients against the float64
+ * reference (src/engine/reference.ts) for both kernel families, tiled vs naive agreement,
+ * hand-computed golden cases, which kernels actually ran, and misuse errors.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ref from '../src/engine/reference.ts';
+import { tolerance } from '../src/engine/ops/conv2d.ts';
+import { Rng } from '../src/engine/random.ts';
+import { type OpCase, type RefT, checkOp, compare, toleranceShare } from './support/checkOp.ts';
+import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
+
+const page = useGpuPage();
+
+type Op = 'conv2d' | 'conv2dTranspose';
+type Variant = 'naive' | 'tiled';
+interface ConvSpec {
+  N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
+  stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
+  /** Ask for x's gradient too (default true; a first layer needs none). */
+  dx?: boolean;
+}
+
+/** A case name from its shapes, e.g. `conv2d x[2,7,5,3] k3x3 co8 s2 same relu +b`. */
+const name = (op: Op, s: ConvSpec) =>
+  `${op} x[${s.N},${s.H},${s.W},${s.CI}] k${s.KH}x${s.KW} co${s.CO} s${s.stride} ${s.padding} ${s.activation}${s.bias ? ' +b' : ''}${s.dx === false ? ' (no dx)' : ''}`;
+
+const wShape = (op: Op, s: ConvSpec) => (op === 'conv2d' ? [s.KH, s.KW, s.CI, s.CO] : [s.KH, s.KW, s.CO, s.CI]);
+
+/** A checkOp case for conv2d / conv2dTranspose with every gradient against the float64 reference. */
+function convCase(op: Op, s: ConvSpec, variant: Variant): OpCase {
+  const o = { stride: s.stride, padding: s.padding, activation: s.activation };
+  return {
+    op,
+    inputs: [
+      { shape: [s.N, s.H, s.W, s.CI], grad: s.dx !== false },
+      { shape: wShape(op, s), grad: true },
+      ...(s.bias ? [{ shape: [s.CO], grad: true }] : []),
+    ],
+    attrs: { ...o, variant },
+    tol: tolerance,
+    reference: ([x, w, b], dy) => {
+      const bb = b ?? null;
+      const y = op === 'conv2d' ? ref.conv2d(x, w, bb, o) : ref.conv2dTranspose(x, w, bb, o);
+      if (!dy) return { y, grads: [] };
+      const g = op === 'conv2d' ? ref.conv2dBackward(x, w, bb, o, dy) : ref.conv2dTransposeBackward(x, w, bb, o, dy);
+      return { y, grads: [g.dx, g.dw, g.db] };
+    },
+  };
+}
+
+// Fixed cases, each run for both ops and both kernel families. What each one is for:
+const SPECS: ConvSpec[] = [
+  // size-1 everything: 1x1 image, N = Cin = Cout = 1, 1x1 kernel
+  { N: 1, H: 1, W: 1, CI: 1, CO: 1, KH: 1, KW: 1, stride: 1, padding: 'same', activation: 'none', bias: true },
+  // 1x1 image with a 3x3 'same' kernel (only the centre tap is inside), stride 2
+  { N: 1, H: 1, W: 1, CI: 3, CO: 4, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // odd sizes 7x5, batch 2, stride 2 'same' (odd padding pixel at the bottom/right), Cout = 3 (scalar tiled kernels)
+  { N: 2, H: 7, W: 5, CI: 2, CO: 3, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // non-square kernel, 'valid' with stride 2 that drops a trailing row, sigmoid, no bias
+  { N: 1, H: 7, W: 6, CI: 2, CO: 3, KH: 3, KW: 2, stride: 2, padding: 'valid', activation: 'sigmoid', bias: false },
+  // k5 'same', Cin = 1 (a first layer), Cout = 12 (vec4 groups, a half-used 8-channel block), no dx
+  { N: 3, H: 9, W: 11, CI: 1, CO: 12, KH: 5, KW: 5, stride: 1, padding: 'same', activation: 'relu', bias: true, dx: false },
+  // k7 'same' stride 2 on a small image (most taps in the padding), Cout = 1 (a last layer)
+  { N: 2, H: 6, W: 9, CI: 5, CO: 1, KH: 7, KW: 7, stride: 2, padding: 'same', activation: 'sigmoid', bias: true },
+  // k7 'valid' on exactly 7x7 (one output pixel), Cin 64: K = 3136 products per output
+  { N: 1, H: 7, W: 7, CI: 64, CO: 8, KH: 7, KW: 7, stride: 1, padding: 'valid', activation: 'none', bias: true },
+  // 64 -> 64 channels, k3 stride 1 (the DnCNN layer), width 10: a full and a partial 8-pixel block
+  { N: 2, H: 5, W: 10, CI: 64, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+  // k3 stride 2 'same', 32 -> 16 (the REDNet encoder/decoder layer), even size
+  { N: 2, H: 8, W: 8, CI: 32, CO: 16, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // k1 stride 2 'valid' (taps skip pixels), channels not multiples of 4 on either side
+  { N: 2, H: 5, W: 7, CI: 6, CO: 5, KH: 1, KW: 1, stride: 2, padding: 'valid', activation: 'none', bias: false },
+  // non-square 5x3 'valid' stride 1 with 12 -> 8 channels, wide row (three pixel blocks)
+  { N: 1, H: 10, W: 19, CI: 12, CO: 8, KH: 5, KW: 3, stride: 1, padding: 'valid', activation: 'none', bias: true },
+  // 2x4 kernel, stride 2, 'same' with even kernels (padding before = floor of half of an odd total)
+  { N: 1, H: 6, W: 7, CI: 4, CO: 4, KH: 2, KW: 4, stride: 2, padding: 'same', activation: 'sigmoid', bias: false },
+  // realistic: DnCNN's 64 -> 64 k3 layer on 16x16 patches, batch 2 (dw sums 512 products)
+  { N: 2, H: 16, W: 16, CI: 64, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+  // realistic: REDNet's strided 32 -> 64 k3 layer on 24x24 patches, batch 2
+  { N: 2, H: 24, W: 24, CI: 32, CO: 64, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+];
+
+/** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
+function randomSpecs(seed: number, count: number): ConvSpec[] {
+  const rng = new Rng(seed);
+  const pick = <T>(a: readonly T[]): T => a[rng.int(0, a.length - 1)];
+  const out: ConvSpec[] = [];
+  while (out.length < count) {
+    const KH = rng.int(1, 7);
+    const KW = rng.next() < 0.3 ? rng.int(1, 7) : KH;
+    const padding = pick(['same', 'valid'] as const);
+    const H = rng.int(padding === 'valid' ? KH : 1, KH + 9);
+    const W = rng.int(padding === 'valid' ? KW : 1, KW + 9);
+    out.push({
+      N: rng.int(1, 3), H, W, CI: pick([1, 2, 3, 4, 5, 8, 12, 16]), CO: pick([1, 2, 3, 4, 6, 8, 12, 16]), KH, KW,
+      stride: pick([1, 2] as const), padding, activation: pick(['none', 'relu', 'sigmoid'] as const), bias: rng.next() < 0.7,
+    });
+  }
+  return out;
+}
+const RANDOM = randomSpecs(2024, 12);
+
+let worstShare = 0;
+let worstCase = '';
+let checks = 0;
+afterAll(() => {
+  console.log(`conv: ${checks} GPU-vs-reference checks, worst error ${(worstShare * 100).toFixed(1)}% of the tolerance (${worstCase})`);
+});
+
+describe('conv vs the float64 reference (forward, dx, dw, db)', () => {
+  for (const op of ['conv2d', 'conv2dTranspose'] as const) {
+    SPECS.concat(RANDOM).forEach((s, i) => {
+      it(`${name(op, s)}`, async () => {
+        for (const v of ['naive', 'tiled'] as const) {
+          const { share } = await checkOp(page(), convCase(op, s, v), 100 + i);
+          checks++;
+          if (share > worstShare) { worstShare = share; worstCase = `${name(op, s)} ${v}`; }
+        }
+      });
+    });
+  }
+});
+
+/** Runs an op in the page with the given inputs and dy; returns y and the gradients. */
+async function runOnGpu(op: Op, inputs: RefT[], dy: RefT, attrs: Record<string, unknown>) {
+  const res = await page().evaluate((req) => window.h.runOp(req), {
+    op,
+    inputs: inputs.map((t) => ({ b64: f32ToB64(t.data), shape: t.shape, grad: true })),
+    attrs,
+    dy: f32ToB64(dy.data),
+  });
+  return { y: b64ToF32(res.y.b64), shape: res.y.shape, grads: res.grads.map((g) => (g === null ? null : b64ToF32(g))) };
+}
+
+describe('tiled vs naive on identical inputs', () => {
+  const specs: ConvSpec[] = [
+    { N: 2, H: 9, W: 13, CI: 16, CO: 24, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+    { N: 1, H: 12, W: 11, CI: 8, CO: 7, KH: 5, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
+    { N: 3, H: 8, W: 9, CI: 3, CO: 32, KH: 4, KW: 4, stride: 2, padding: 'valid', activation: 'sigmoid', bias: true },
+  ];
+  for (const op of ['conv2d', 'conv2dTranspose'] as const) {
+    for (const s of specs) {
+      it(name(op, s), async () => {
+        const rng = new Rng(7);
+        const rand = (shape: number[]): RefT => ({ shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.fround(rng.uniform(-1, 1))) });
+        const inputs = [rand([s.N, s.H, s.W, s.CI]), rand(wShape(op, s)), rand([s.CO])];
+        const o = { stride: s.stride, padding: s.padding, activation: s.activation };
+        const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
+        const dy = rand(yShape);
+        const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
+        const tiled = await runOnGpu(op, inputs, dy, { ...o, variant: 'tiled' });
+        expect(tiled.shape).toEqual(naive.shape);
+        const problems = [
+          compare('y', naive.shape, tiled.y, naive.y, tolerance),
+          ...['dx', 'dw', 'db'].map((what, i) => compare(what, inputs[i].shape, tiled.grads[i]!, naive.grads[i]!, tolerance)),
+        ].filter((p) => p !== null);
+        expect(problems.join('\n')).toBe('');
+        // Different summation orders, so not bit-identical in general, but close.
+        expect(toleranceShare(tiled.y, naive.y, tolerance)).toBeLessThan(0.5);
+      });
+    }
+  }
+});
+
+describe('golden cases (hand-computed)', () => {
+  it('conv2d x[1,3,3,1] w[2,2,1,1] b[1] valid s1: y, dx, dw, db', async () => {
+    const x = { shape: [1, 3, 3, 1], data: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]) };
+    const w = { shape: [2, 2, 1, 1], data: Float64Array.from([1, 2, 3, 4]) };
+    const b = { shape: [1], data: Float64Array.from([1]) };
+    const dy = { shape: [1, 2, 2, 1], data: Float64Array.from([1, -1, 2, 0.5]) };
+    for (const variant of ['naive', 'tiled']) {
+      const r = await runOnGpu('conv2d', [x, w, b], dy, { padding: 'valid', variant });
+      expect(r.shape).toEqual([1, 2, 2, 1]);
+      // y[i,j] = 1 + x[i,j]*1 + x[i,j+1]*2 + x[i+1,j]*3 + x[i+1,j+1]*4
+      expect(Array.from(r.y)).toEqual([38, 48, 68, 78]);
+      // dx[a,b] = sum_{i,j} dy[i,j] * w[a-i, b-j]
+      expect(Array.from(r.grads[0]!)).toEqual([1, 1, -2, 5, 5.5, -3, 6, 9.5, 2]);
+      // dw[p,q] = sum_{i,j} x[i+p, j+q] * dy[i,j]
+      expect(Array.from(r.grads[1]!)).toEqual([9.5, 12, 17, 19.5]);
+      expect(Array.from(r.grads[2]!)).toEqual([2.5]);
+    }
+  });
+
+  it('conv2dTranspose x[1,2,2,1] w[2,2,1,1] valid s2: each input pixel stamps w scaled', async () => {
+    const x = { shape: [1, 2, 2, 1], data: Float64Array.from([1, 2, 3, 4]) };
+    const w = { shape: [2, 2, 1, 1], data: Float64Array.from([1, 2, 3, 4]) };
+    const dy = { shape: [1, 4, 4, 1], data: new Float64Array(16).fill(1) };
+    for (const variant of ['naive', 'tiled']) {
+      const r = await runOnGpu('conv2dTranspose', [x, w], dy, { stride: 2, padding: 'valid', variant });
+      expect(r.shape).toEqual([1, 4, 4, 1]);
+      expect(Array.from(r.y)).toEqual([1, 2, 2, 4, 3, 4, 6, 8, 3, 6, 4, 8, 9, 12, 12, 16]);
+      // dy = 1 everywhere: dx[i,j] = sum w = 10, dw[p,q] = sum x = 10.
+      expect(Array.from(r.grads[0]!)).toEqual([10, 10, 10, 10]);
+      expect(Array.from(r.grads[1]!)).toEqual([10, 10, 10, 10]);
+    }
+  });
+
+  it("conv2dTranspose x[1,1,2,1] w[1,3,1,1] same s2: Keras crops nothing before (PyTorch's padding=1 would shift it left)", async () => {
+    const x = { shape: [1, 1, 2, 1], data: Float64Array.from([1, 10]) };
+    const w = { shape: [1, 3, 1, 1], data: Float64Array.from([1, 2, 3]) };
+    const dy = { shape: [1, 2, 4, 1], data: Float64Array.from([1, 0, 0, 0, 0, 0, 0, 0]) };
+    for (const variant of ['naive', 'tiled']) {
+      const r = await runOnGpu('conv2dTranspose', [x, w], dy, { stride: 2, padding: 'same', variant });
+      // out = 2x4; pad before = floor(max(k - s, 0) / 2) = 0 on both dims. Row 0 gets
+      // x[0]*w = [1, 2, 3] at columns 0..2 plus x[1]*w = [10, 20, 30] at columns 2..4 (4 cropped);
+      // row 1 is reached by no tap of a 1-row kernel. PyTorch (padding=1, output_padding=1) would
+      // give row 0 = [2, 13, 20, 30].
+      expect(r.shape).toEqual([1, 2, 4, 1]);
+      expect(Array.from(r.y)).toEqual([1, 2, 13, 20, 0, 0, 0, 0]);
+    }
+  });
+});
+
+describe('kernel selection', () => {
+  it('the variant option and setConvVariant pick the kernels; CO % 4 picks vec4 or scalar tiled kernels', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      const ran: string[] = [];
+      rt.onDispatch = (k) => { if (k.startsWith('conv2d')) ran.push(k); };
+      const run = (co: number, opts: Record<string, unknown>) => {
+        const x = e.requireGrad(e.tensor(new Float32Array(2 * 5 * 5 * 4).fill(0.5), [2, 5, 5, 4]));
+        const w = e.requireGrad(e.tensor(new Float32Array(9 * 4 * co).fill(0.25), [3, 3, 4, co]));
+        const b = e.requireGrad(e.tensor(new Float32Array(co), [co]));
+        const y = e.conv2d(x, w, b, opts);
+        e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
+        for (const t of [x, w, b]) { t.grad?.dispose(); t.dispose(); }
+        y.dispose();
+        const out = ran.splice(0);
+        return out.join(' ');
+      };
+      const before = e.getConvVariant();
+      const res = {
+        before,
+        tiled4: run(8, { variant: 'tiled' }),
+        tiled3: run(3, { variant: 'tiled' }),
+        naive: run(8, { variant: 'naive' }),
+        defaultNaive: (e.setConvVariant('naive'), run(8, {})),
+        defaultTiled: (e.setConvVariant('tiled'), run(8, {})),
+        transposeTiled: '',
+      };
+      const x = e.requireGrad(e.tensor(new Float32Array(5 * 5 * 3), [1, 5, 5, 3]));
+      const w = e.requireGrad(e.tensor(new Float32Array(9 * 8 * 3), [3, 3, 8, 3]));
+      const y = e.conv2dTranspose(x, w, null, { stride: 2 });
+      e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
+      res.transposeTiled = ran.splice(0).join(' ');
+      for (const t of [x, w]) { t.grad?.dispose(); t.dispose(); }
+      y.dispose();
+      e.setConvVariant(before);
+      rt.onDispatch = null;
+      return res;
+    });
+    expect(r.before).toBe('tiled');
+    // Backward order: dx (transposed), dw (filter), db (bias); no activation, so no dz kernel.
+    expect(r.tiled4).toBe('conv2d_tiled conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.tiled3).toBe('conv2d_tiled_scalar conv2d_transpose_tiled_scalar conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
+    expect(r.naive).toBe('conv2d conv2d_transpose conv2d_backward_filter conv2d_bias_grad');
+    expect(r.defaultNaive).toBe(r.naive);
+    expect(r.defaultTiled).toBe(r.tiled4);
+    // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
+    // with CO = Cin_t = 3 (scalar); dw = filter gradient with CO = 3 (scalar).
+    expect(r.transposeTiled).toBe('conv2d_transpose_tiled_scalar conv2d_tiled_scalar conv2d_backward_filter_tiled_scalar');
+  });
+});
+
+describe('misuse gets a ShapeError naming the problem', () => {
+  it('bad ranks, channels, bias, stride, kernel, padding, activation, variant', async () => {
+    const errors = await page().evaluate(() => {
+      const e = window.engine;
+      const made: { dispose(): void }[] = [];
+      const t = (shape: number[]) => { const x = e.empty(shape); made.push(x); return x; };
+      const errorOf = (f: () => unknown) => {
+        try { const y = f() as { dispose?: () => void }; y?.dispose?.(); return 'no error'; } catch (err) { return `${(err as Error).name}: ${(err as Error).message}`; }
+      };
+      const x = t([1, 5, 5, 3]);
+      const w = t([3, 3, 3, 8]);
+      const res = [
+        errorOf(() => e.conv2d(t([5, 5, 3]), w, null)),
+        errorOf(() => e.conv2d(x, t([3, 3, 3]), null)),
+        errorOf(() => e.conv2d(x, t([3, 3, 4, 8]), null)),
+        errorOf(() => e.conv2d(x, w, t([7]))),
+        errorOf(() => e.conv2d(x, w, t([1, 8]))),
+        errorOf(() => e.conv2d(x, w, null, { stride: 3 })),
+        errorOf(() => e.conv2d(x, t([8, 8, 3, 8]), null)),
+        errorOf(() => e.conv2d(x, w, null, { padding: 'full' as 'same' })),
+        errorOf(() => e.conv2d(t([1, 2, 5, 3]), w, null, { padding: 'valid' })),
+        errorOf(() => e.conv2d(x, w, null, { activation: 'tanh' as 'relu' })),
+        errorOf(() => e.conv2d(x, w, null, { variant: 'fast' as 'tiled' })),
+        errorOf(() => e.conv2dTranspose(x, w, null)),
+        errorOf(() => e.conv2dTranspose(t([1, 5, 5, 8]), w, t([8]))),
+        errorOf(() => e.setConvVariant('fast' as 'tiled')),
+      ];
+      for (const m of made) m.dispose();
+      return res;
+    });
+    expect(errors).toEqual([
+      'ShapeError: conv2d: x must be 4-D [N, H, W, C], got [5,5,3]',
+      'ShapeError: conv2d: w must be 4-D [KH, KW, Cin, Cout], got [3,3,3]',
+      'ShapeError: conv2d: x has 3 channels but w [3,3,4,8] ([KH, KW, Cin, Cout]) expects 4',
+      'ShapeError: conv2d: bias must have shape [8] (Cout of w [3,3,3,8]), got [7]',
+      'ShapeError: conv2d: bias must have shape [8] (Cout of w [3,3,3,8]), got [1,8]',
+      'ShapeError: conv2d: stride must be 1 or 2, got 3',
+      'ShapeError: conv2d: kernel sizes 1..7 are supported, got 8x8 (w [8,8,3,8])',
+      "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
+      "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
+      "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
+      "ShapeError: conv2d: variant must be 'naive' or 'tiled', got 'fast'",
+      'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
+      'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
+      "ShapeError: setConvVariant: variant must be 'naive' or 'tiled', got 'fast'",
+    ]);
+  });
+});
