@@ -9,6 +9,7 @@ export default defineConfig({
     target: 'es2022',
     rollupOptions: {
       input: {
+        train: resolve(import.meta.dirname, 'index.html'),
         harness: resolve(import.meta.dirname, 'tests/page/index.html'),
         cli: resolve(import.meta.dirname, 'cli/page.html'),
       },

@@ -27,11 +27,16 @@ function fromB64(b64: string): Uint8Array {
   return out;
 }
 
+/** Data arrives either as a built-in set or as files staged beforehand with cli.stage(key, ...). */
+type WireSource = SessionInput['train'] | { staged: string };
 type WireInput = Omit<SessionInput, 'train' | 'test' | 'resume'> & {
-  train: SessionInput['train'] | { files: { name: string; b64: string }[] };
-  test: SessionInput['test'] | { files: { name: string; b64: string }[] };
+  train: WireSource;
+  test: WireSource | null;
   resume?: { b64: string; name: string };
 };
+
+// Files staged in chunks: one large page.evaluate argument (several MB) closes the CDP connection.
+const staged = new Map<string, { name: string; bytes: Uint8Array }[]>();
 
 declare global {
   interface Window {
@@ -40,6 +45,7 @@ declare global {
       init(): Promise<string>;
       run(input: WireInput): Promise<unknown>;
       stop(): void;
+      stage(key: string, files: { name: string; b64: string }[]): number;
       evalPretrained(o: { set: BuiltinSet; sigma: number; limit?: number; seed: number }): Promise<unknown>;
     };
   }
@@ -47,8 +53,7 @@ declare global {
 
 let trainer: Trainer | null = null;
 const send = (ev: object) => window.cliEvent(JSON.stringify(ev));
-const decodeSource = (s: WireInput['train']): SessionInput['train'] =>
-  s && 'files' in s ? { files: s.files.map((f) => ('b64' in f ? { name: f.name, bytes: fromB64(f.b64) } : f)) } as SessionInput['train'] : s;
+const decodeSource = (s: WireSource): SessionInput['train'] => ('staged' in s ? { files: staged.get(s.staged) ?? [] } : s);
 
 window.cli = {
   async init() {
@@ -57,6 +62,12 @@ window.cli = {
     return `${a.vendor} / ${a.architecture}${a.description ? ` (${a.description})` : ''}`;
   },
   stop() { trainer?.stop(); },
+  stage(key, files) {
+    const list = staged.get(key) ?? [];
+    for (const f of files) list.push({ name: f.name, bytes: fromB64(f.b64) });
+    staged.set(key, list);
+    return list.length;
+  },
   /** The authors' DnCNN-S weights on a built-in test set, with the standard protocol. */
   async evalPretrained(o) {
     const t0 = performance.now();

@@ -212,6 +212,23 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     console.log(`WebGPU adapter: ${adapter}`);
+    // Stage file data in chunks of about 2 MB: one large evaluate argument closes the connection.
+    const stage = async (key: string, src: unknown) => {
+      if (!src || typeof src !== 'object' || !('files' in src)) return src;
+      const files = (src as { files: { name: string; b64: string }[] }).files;
+      let chunk: typeof files = [];
+      let size = 0;
+      const flush = async () => { if (chunk.length) await page.evaluate((k, f) => window.cli.stage(k, f), key, chunk); chunk = []; size = 0; };
+      for (const f of files) {
+        chunk.push(f);
+        size += f.b64.length;
+        if (size > 2_000_000) await flush();
+      }
+      await flush();
+      return { staged: key };
+    };
+    train = await stage('train', train);
+    test = await stage('test', test);
     process.on('SIGINT', onSigint);
     const input = { config: c, train, test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume };
     let r: any;

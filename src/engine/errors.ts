@@ -16,7 +16,7 @@ export class WebGpuUnavailableError extends EngineError {}
 /** The device was lost (driver reset, GPU process crash, destroy()). */
 export class DeviceLostError extends EngineError {
   constructor(readonly reason: string, readonly detail: string) {
-    super(`WebGPU device lost (reason: ${reason}): ${detail || 'no message'}. ` +
+    super(`WebGPU device lost (reason: ${reason}): ${(detail || 'no message').replace(/\.+$/, '')}. ` +
       'Training state up to the last checkpoint is kept; re-initialise the engine to continue.');
   }
 }
