@@ -43,6 +43,7 @@ describe('seed autoencoder on a fixed 2x32x32x1 batch', () => {
       const rt = e.runtime();
       const losses: number[] = [];
       const submits: number[] = [];
+      const created: number[] = [];
       let grads: Record<string, string> = {};
       for (let s = 0; s < req.steps; s++) {
         rt.flush();
@@ -58,6 +59,7 @@ describe('seed autoencoder on a fixed 2x32x32x1 batch', () => {
         submits.push(rt.stats.submits - before);
         losses.push((await loss.read())[0]);
         loss.dispose();
+        created.push(rt.stats.buffersCreated);
         if (s === 0) {
           // Gradients of step 1 (Adam has updated the parameters but not touched the gradients).
           for (const p of model.store.tensors) grads[p.label] = window.h.f32ToB64(await p.grad!.read());
@@ -67,7 +69,7 @@ describe('seed autoencoder on a fixed 2x32x32x1 batch', () => {
       for (const [k, v] of init) initOut[k] = window.h.f32ToB64(v);
       const shapes = Object.fromEntries(model.store.tensors.map((p) => [p.label, [...p.shape]]));
       adam.dispose(); model.dispose(); x.dispose(); t.dispose();
-      return { init: initOut, shapes, losses, grads, submits, params: model.parameterCount };
+      return { init: initOut, shapes, losses, grads, submits, created, params: model.parameterCount };
     }, { spec, N, H, C, noisy: f32ToB64(noisy), clean: f32ToB64(clean), lr: LR, steps: STEPS });
 
     // The reference starts from the GPU model's own (float32) initial parameters.
@@ -99,5 +101,7 @@ describe('seed autoencoder on a fixed 2x32x32x1 batch', () => {
     }
     expect(refLosses[STEPS - 1]).toBeLessThan(refLosses[0]); // Adam makes progress
     expect(gpu.submits).toEqual(Array(STEPS).fill(1)); // forward + backward + Adam: one submit
+    // After the first steps warm the pool (step 1 also read every gradient), a step allocates nothing.
+    expect(gpu.created.slice(2)).toEqual(Array(STEPS - 2).fill(gpu.created[1]));
   });
 });

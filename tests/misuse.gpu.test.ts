@@ -91,6 +91,25 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
     for (const k of r) expect(k.storage.length, k.name).toBeGreaterThan(0);
   });
 
+  it('a dispatch over the per-dimension workgroup limit folds into a 2-D grid', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      const limit = rt.limits.maxComputeWorkgroupsPerDimension;
+      const n = (limit + 3) * 256 + 5; // one elementwise op needing more than `limit` workgroups
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = (i % 1000) - 500;
+      const y = e.relu(e.tensor(data, [n]));
+      const out = await y.read();
+      let wrong = 0;
+      for (let i = 0; i < n; i++) if (out[i] !== Math.max(data[i], 0)) wrong++;
+      return { limit, n, wrong, fold: e.foldWorkgroups(Math.ceil(n / 256), limit) };
+    });
+    expect(r.wrong).toBe(0);
+    expect(r.fold[1]).toBe(2);
+    expect(r.fold[0] * r.fold[1]).toBeGreaterThanOrEqual(Math.ceil(r.n / 256));
+  });
+
   it('tidy disposes what a block created and keeps what it returns', async () => {
     const r = await page().evaluate(async () => {
       const e = window.engine;

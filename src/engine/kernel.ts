@@ -128,8 +128,12 @@ export function foldWorkgroups(count: number, maxPerDim: number): [number, numbe
 
 /** Creates the shader module and turns compiler errors into a ShaderCompileError with the source line. */
 export async function compileModule(device: GPUDevice, info: KernelInfo): Promise<GPUShaderModule> {
+  // Scoped, so a broken shader is reported once, below, and not also as an uncaptured error.
+  device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: info.name, code: info.source });
+  const scoped = device.popErrorScope();
   const ci = await module.getCompilationInfo();
+  await scoped;
   const errors = ci.messages.filter((m) => m.type === 'error');
   if (errors.length) {
     const lines = info.source.split('\n');

@@ -57,6 +57,7 @@ export class Runtime {
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
   private freeBuffers = new Map<number, GPUBuffer[]>();
+  private freeStaging = new Map<number, GPUBuffer[]>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniformCpu = new Uint8Array(UNIFORM_ARENA_BYTES);
@@ -290,8 +291,10 @@ export class Runtime {
 
   /** Destroys pooled buffers (and the bind groups that named them). */
   trimPool(): void {
-    for (const list of this.freeBuffers.values()) for (const b of list) b.destroy();
-    this.freeBuffers.clear();
+    for (const pool of [this.freeBuffers, this.freeStaging]) {
+      for (const list of pool.values()) for (const b of list) b.destroy();
+      pool.clear();
+    }
     this.bindGroups.clear();
     this.stats.bytesInPool = 0;
   }
@@ -306,16 +309,23 @@ export class Runtime {
     this.device.queue.writeBuffer(view.buffer, view.offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  /** Copies a view back to the host (submits pending work). */
+  /** Copies a view back to the host (submits pending work). Staging buffers are pooled too. */
   async read(view: BufferView): Promise<ArrayBuffer> {
-    const staging = this.device.createBuffer({ label: 'readback', size: view.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const size = Runtime.poolBytes(view.size / 4);
+    let staging = this.freeStaging.get(size)?.pop();
+    if (!staging) {
+      staging = this.device.createBuffer({ label: 'readback', size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      this.stats.buffersCreated++;
+    }
     this.commandEncoder().copyBufferToBuffer(view.buffer, view.offset, staging, 0, view.size);
     this.flush();
     const lost = this.ctx.lost.then((e) => { throw e; });
-    await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
-    const out = staging.getMappedRange().slice(0);
+    await Promise.race([staging.mapAsync(GPUMapMode.READ, 0, view.size), lost]);
+    const out = staging.getMappedRange(0, view.size).slice(0);
     staging.unmap();
-    staging.destroy();
+    const list = this.freeStaging.get(size) ?? [];
+    list.push(staging);
+    this.freeStaging.set(size, list);
     return out;
   }
 }
