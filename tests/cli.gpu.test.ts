@@ -1,0 +1,48 @@
+/**
+ * The README's main command, `npm run train`, run as a user would (tiny settings): it trains in
+ * headless Chromium and writes every promised file into runs/<name>/. Bad arguments get a message.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../src/model/safetensors.ts';
+
+const run = promisify(execFile);
+const train = (args: string[]) => run('node', ['cli/run.mjs', 'cli/train.ts', ...args], { timeout: 600_000 });
+
+describe('npm run train', () => {
+  it('trains, evaluates and writes runs/<name>/', async () => {
+    const name = 'test-cli';
+    rmSync(`runs/${name}`, { recursive: true, force: true });
+    const { stdout } = await train(['--epochs', '1', '--steps', '3', '--limit', '10', '--batch', '2', '--patch', '16', '--test-limit', '1', '--name', name]);
+    expect(stdout).toMatch(/WebGPU adapter: /);
+    expect(stdout).toMatch(/epoch 1: train loss .* val PSNR [\d.]+ dB/);
+    expect(stdout).toMatch(/test set12 sigma 25: PSNR [\d.]+ dB \(noisy 2\d\.\d\d dB\)/);
+    const dir = `runs/${name}`;
+    for (const f of ['metrics.json', 'metrics.csv', 'history.csv', 'loss.png', 'grid-25.png', 'checkpoint.safetensors', 'config.json', 'denoised-25/01.png']) {
+      expect(existsSync(`${dir}/${f}`), f).toBe(true);
+    }
+    const metrics = JSON.parse(readFileSync(`${dir}/metrics.json`, 'utf8'));
+    expect(metrics.state).toBe('done');
+    expect(metrics.tests[0].perImage).toHaveLength(1);
+    expect(metrics.tests[0].mean.psnrNoisy).toBeGreaterThan(19.5);
+    const ck = readSafetensors(readFileSync(`${dir}/checkpoint.safetensors`));
+    expect(JSON.parse(ck.metadata.checkpoint).preset).toBe('small');
+    expect(readFileSync(`${dir}/loss.png`).subarray(1, 4).toString()).toBe('PNG');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects bad arguments with a message and exit code 2, before starting a browser', async () => {
+    const fail = async (args: string[]) => {
+      try { await train(args); return { code: 0, stderr: '' }; } catch (e) { const x = e as { code: number; stderr: string }; return { code: x.code, stderr: x.stderr }; }
+    };
+    const a = await fail(['--epochs', '0', '--lr', '-3']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/epochs must be an integer in \[1, 100000\], got 0/);
+    expect(a.stderr).toMatch(/lr must be in \(0, 10\], got -3/);
+    const b = await fail(['--data', 'tests/support']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/--data '.*tests\/support' holds no images/);
+  });
+});
