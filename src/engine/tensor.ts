@@ -3,7 +3,7 @@
  * memory, optional autograd links, and `tidy` scopes that dispose what a block created.
  */
 import { ShapeError, TensorError } from './errors.ts';
-import { type BufferView, Runtime, runtime } from './runtime.ts';
+import { type BufferView, runtime } from './runtime.ts';
 
 /** A recorded op: how to turn the output's gradient into its inputs' gradients. */
 export interface GradNode {
@@ -148,4 +148,3 @@ export function tidy<T extends Tensors>(fn: () => T): T {
   return result;
 }
 
-export { Runtime };

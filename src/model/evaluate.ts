@@ -15,7 +15,7 @@ export interface ImageMetrics { name: string; psnrNoisy: number; psnr: number; s
 export interface EvalResult {
   perImage: ImageMetrics[];
   mean: { psnrNoisy: number; psnr: number; ssim: number; mse: number; mae: number };
-  /** Noisy, denoised (clipped) and clean images, when asked for. */
+  /** Noisy, denoised (clipped) and clean images of the first `keepOutputs` images. */
   outputs?: { name: string; noisy: Image; denoised: Image; clean: Image }[];
 }
 
@@ -24,7 +24,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.lengt
 export async function evaluate(
   model: Model,
   images: NamedImage[],
-  o: { noise: NoiseConfig; seed: number; keepOutputs?: boolean; onProgress?: (done: number, total: number) => void },
+  o: { noise: NoiseConfig; seed: number; keepOutputs?: number; onProgress?: (done: number, total: number) => void },
 ): Promise<EvalResult> {
   const perImage: ImageMetrics[] = [];
   const outputs: NonNullable<EvalResult['outputs']> = [];
@@ -51,7 +51,7 @@ export async function evaluate(
       mae: (await r.mae.read())[0],
     };
     perImage.push(m);
-    if (o.keepOutputs) {
+    if (i < (o.keepOutputs ?? 0)) {
       const shape = { width: image.width, height: image.height, channels: image.channels };
       outputs.push({ name, clean: image, noisy: { ...shape, data: await r.noisy.read() }, denoised: { ...shape, data: await r.denoised.read() } });
     }

@@ -122,14 +122,9 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
     for (const n of noises) {
       hooks.onStage?.(`evaluating${n.sigma !== null ? ` at sigma ${n.sigma}` : ''}`);
       const result = await evaluate(model, testImages, {
-        noise: n.noise, seed: c.seed + 104729, keepOutputs: false,
+        noise: n.noise, seed: c.seed + 104729, keepOutputs: input.keepOutputs ?? 0,
         onProgress: (d, t) => hooks.onStage?.(`evaluating${n.sigma !== null ? ` at sigma ${n.sigma}` : ''}`, d, t),
       });
-      // Outputs for grids: the first few images, at this noise.
-      if (input.keepOutputs) {
-        const kept = await evaluate(model, testImages.slice(0, input.keepOutputs), { noise: n.noise, seed: c.seed + 104729, keepOutputs: true });
-        result.outputs = kept.outputs;
-      }
       tests.push({ ...n, result });
       log(`test${n.sigma !== null ? ` sigma ${n.sigma}` : ''}: PSNR ${result.mean.psnr.toFixed(2)} dB (noisy ${result.mean.psnrNoisy.toFixed(2)}), SSIM ${result.mean.ssim.toFixed(4)}`);
     }
