@@ -9,7 +9,7 @@ import * as ref from '../src/engine/reference.ts';
 import { CHUNK, psnrTolerance, tolerance } from '../src/engine/ops/loss.ts';
 import { Rng } from '../src/engine/random.ts';
 import { type RefT, checkOp, compare, toleranceShare } from './support/checkOp.ts';
-import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
+import { b64ToF32, f32ToB64, errorOf, useGpuPage } from './support/gpu.ts';
 
 const page = useGpuPage();
 const shares: Record<string, number> = {};
@@ -212,23 +212,11 @@ describe('backward with an upstream gradient other than 1, read on the GPU', () 
 });
 
 describe('loss misuse', () => {
-  async function errorOf(src: string): Promise<string> {
-    return page().evaluate(async (s) => {
-      const e = window.engine;
-      try {
-        // eslint-disable-next-line no-new-func
-        await new Function('e', `return (async () => { ${s} })()`)(e);
-        return 'no error';
-      } catch (err) {
-        return `${(err as Error).name}: ${(err as Error).message}`;
-      }
-    }, src);
-  }
   it('gives a ShapeError naming the problem', async () => {
-    expect(await errorOf(`e.mseLoss(e.empty([2, 3]), e.empty([3, 2]))`)).toBe('ShapeError: mseLoss: shapes [2,3] and [3,2] differ');
-    expect(await errorOf(`e.maeLoss(e.empty([1, 2, 2, 1]), e.empty([1, 2, 2, 2]))`)).toBe('ShapeError: maeLoss: shapes [1,2,2,1] and [1,2,2,2] differ');
-    expect(await errorOf(`e.psnrPerImage(e.empty([2, 3, 3]), e.empty([2, 3, 3]))`)).toBe('ShapeError: psnrPerImage: images must be NHWC (rank 4), got shape [2,3,3]');
-    expect(await errorOf(`e.msePerImage(e.empty([2, 3, 3, 1]), e.empty([1, 3, 3, 1]))`)).toBe('ShapeError: msePerImage: shapes [2,3,3,1] and [1,3,3,1] differ');
-    expect(await errorOf(`e.reduceMean(e.empty([5]), e.empty([5]), 'sqdiff', 2)`)).toBe('ShapeError: reduceMean: 5 elements of [5] do not split into 2 equal segments');
+    expect(await errorOf(page(), `e.mseLoss(e.empty([2, 3]), e.empty([3, 2]))`)).toBe('ShapeError: mseLoss: shapes [2,3] and [3,2] differ');
+    expect(await errorOf(page(), `e.maeLoss(e.empty([1, 2, 2, 1]), e.empty([1, 2, 2, 2]))`)).toBe('ShapeError: maeLoss: shapes [1,2,2,1] and [1,2,2,2] differ');
+    expect(await errorOf(page(), `e.psnrPerImage(e.empty([2, 3, 3]), e.empty([2, 3, 3]))`)).toBe('ShapeError: psnrPerImage: images must be NHWC (rank 4), got shape [2,3,3]');
+    expect(await errorOf(page(), `e.msePerImage(e.empty([2, 3, 3, 1]), e.empty([1, 3, 3, 1]))`)).toBe('ShapeError: msePerImage: shapes [2,3,3,1] and [1,3,3,1] differ');
+    expect(await errorOf(page(), `e.reduceMean(e.empty([5]), e.empty([5]), 'sqdiff', 2)`)).toBe('ShapeError: reduceMean: 5 elements of [5] do not split into 2 equal segments');
   });
 });

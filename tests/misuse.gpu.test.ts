@@ -1,58 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { useGpuPage } from './support/gpu.ts';
+import { errorOf, useGpuPage } from './support/gpu.ts';
 
 const page = useGpuPage();
 
-/** Runs fn in the page and returns the error it throws as "Name: message" (or 'no error'). */
-async function errorOf(fn: string): Promise<string> {
-  return page().evaluate(async (src) => {
-    const e = window.engine;
-    try {
-      // eslint-disable-next-line no-new-func
-      await new Function('e', `return (async () => { ${src} })()`)(e);
-      return 'no error';
-    } catch (err) {
-      return `${(err as Error).name}: ${(err as Error).message}`;
-    }
-  }, fn);
-}
-
 describe('misuse gets a clear error before WebGPU sees it', () => {
   it('mismatched shapes', async () => {
-    expect(await errorOf(`e.add(e.tensor([1,2,3,4],[2,2]), e.tensor([1,2,3],[3]))`))
+    expect(await errorOf(page(), `e.add(e.tensor([1,2,3,4],[2,2]), e.tensor([1,2,3],[3]))`))
       .toBe('ShapeError: add: shapes [2,2] and [3] differ');
-    expect(await errorOf(`e.tensor([1,2,3],[2,2])`)).toBe('ShapeError: tensor(): 3 values do not fill shape [2,2] (4 values)');
-    expect(await errorOf(`e.empty([2,0,3])`)).toMatch(/ShapeError: bad shape \[2,0,3\]/);
+    expect(await errorOf(page(), `e.tensor([1,2,3],[2,2])`)).toBe('ShapeError: tensor(): 3 values do not fill shape [2,2] (4 values)');
+    expect(await errorOf(page(), `e.empty([2,0,3])`)).toMatch(/ShapeError: bad shape \[2,0,3\]/);
   });
 
   it('a disposed tensor', async () => {
-    expect(await errorOf(`const t = e.tensor([1,2],[2], 'x'); t.dispose(); e.relu(t);`))
+    expect(await errorOf(page(), `const t = e.tensor([1,2],[2], 'x'); t.dispose(); e.relu(t);`))
       .toBe("TensorError: relu was given a disposed tensor 'x' of shape [2]");
-    expect(await errorOf(`const t = e.tensor([1,2],[2]); t.dispose(); await t.read();`))
+    expect(await errorOf(page(), `const t = e.tensor([1,2],[2]); t.dispose(); await t.read();`))
       .toBe('TensorError: read() was given a disposed tensor of shape [2]');
   });
 
   it('a wrong, missing or extra binding, and a wrong uniform', async () => {
     const setup = `const t = e.tensor([1,2],[2]); const v = t.view(); const rt = e.runtime();`;
-    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': binding 'y' (@binding(2), read_write) was not given");
-    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v, z: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v, z: v }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': no binding named 'z' (bindings: x, y)");
-    expect(await errorOf(`${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': writable binding 'y' overlaps binding 'x'");
-    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': uniform 'alpha' was not given");
-    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: -2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: -2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': uniform 'count' is u32 but got -2");
-    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1, beta: 3 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1, beta: 3 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
       .toBe("BindingError: kernel 'unary': unknown uniform 'beta' (struct U has count, alpha)");
-    expect(await errorOf(`e.runtime().launch('nope', { bindings: {}, workgroups: 1 })`)).toMatch(/^BindingError: no kernel named 'nope' in src\/shaders \(have: .*unary/);
-    expect(await errorOf(`${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1, constants: { NOPE: 1 } });`))
+    expect(await errorOf(page(), `e.runtime().launch('nope', { bindings: {}, workgroups: 1 })`)).toMatch(/^BindingError: no kernel named 'nope' in src\/shaders \(have: .*unary/);
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1, constants: { NOPE: 1 } });`))
       .toBe("BindingError: kernel 'unary' has no override 'NOPE' (has: WG, OP)");
   });
 
   it('a buffer over the device limit', async () => {
-    const msg = await errorOf(`e.empty([1024, 1024, 1024])`);
+    const msg = await errorOf(page(), `e.empty([1024, 1024, 1024])`);
     expect(msg).toMatch(/^LimitError: tensor\[1024,1024,1024\] needs 4294967296 bytes, over this device's limit of \d+ bytes per buffer/);
   });
 

@@ -9,7 +9,7 @@ import * as ref from '../src/engine/reference.ts';
 import { tolerance as poolTol } from '../src/engine/ops/pool.ts';
 import { tolerance as upTol } from '../src/engine/ops/upsample.ts';
 import { type RefT, checkOp } from './support/checkOp.ts';
-import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
+import { b64ToF32, f32ToB64, errorOf, useGpuPage } from './support/gpu.ts';
 
 const page = useGpuPage();
 let upShare = 0;
@@ -187,26 +187,14 @@ describe('upsampleNearest vs float64 reference', () => {
 });
 
 describe('pool and upsample misuse', () => {
-  async function errorOf(src: string): Promise<string> {
-    return page().evaluate(async (s) => {
-      const e = window.engine;
-      try {
-        // eslint-disable-next-line no-new-func
-        await new Function('e', `return (async () => { ${s} })()`)(e);
-        return 'no error';
-      } catch (err) {
-        return `${(err as Error).name}: ${(err as Error).message}`;
-      }
-    }, src);
-  }
   it('gives a ShapeError naming the problem', async () => {
-    expect(await errorOf(`e.maxPool2d(e.empty([4, 4, 2]))`)).toBe('ShapeError: maxPool2d: input must be NHWC (rank 4), got shape [4,4,2]');
-    expect(await errorOf(`e.maxPool2d(e.empty([1, 1, 4, 2]))`)).toMatch(/^ShapeError: maxPool2d: input \[1,1,4,2\] has a spatial size of 1, which 'valid' 2x2 pooling reduces to 0/);
-    expect(await errorOf(`e.maxPool2d(e.empty([1, 4, 1, 2]), { padding: 'valid' })`)).toMatch(/^ShapeError: maxPool2d: input \[1,4,1,2\] has a spatial size of 1/);
-    expect(await errorOf(`e.maxPool2d(e.empty([1, 4, 4, 2]), { padding: 'full' })`)).toBe("ShapeError: maxPool2d: padding must be 'valid' or 'same', got 'full'");
-    expect(await errorOf(`e.maxPool2d(e.empty([1, 1, 1, 2]), { padding: 'same' }).dispose()`)).toBe('no error');
-    expect(await errorOf(`e.upsampleNearest(e.empty([1, 2, 2, 1]), 0)`)).toBe('ShapeError: upsampleNearest: factor must be an integer >= 1, got 0');
-    expect(await errorOf(`e.upsampleNearest(e.empty([1, 2, 2, 1]), 1.5)`)).toBe('ShapeError: upsampleNearest: factor must be an integer >= 1, got 1.5');
-    expect(await errorOf(`e.upsampleNearest(e.empty([2, 2, 1]), 2)`)).toBe('ShapeError: upsampleNearest: input must be NHWC (rank 4), got shape [2,2,1]');
+    expect(await errorOf(page(), `e.maxPool2d(e.empty([4, 4, 2]))`)).toBe('ShapeError: maxPool2d: input must be NHWC (rank 4), got shape [4,4,2]');
+    expect(await errorOf(page(), `e.maxPool2d(e.empty([1, 1, 4, 2]))`)).toMatch(/^ShapeError: maxPool2d: input \[1,1,4,2\] has a spatial size of 1, which 'valid' 2x2 pooling reduces to 0/);
+    expect(await errorOf(page(), `e.maxPool2d(e.empty([1, 4, 1, 2]), { padding: 'valid' })`)).toMatch(/^ShapeError: maxPool2d: input \[1,4,1,2\] has a spatial size of 1/);
+    expect(await errorOf(page(), `e.maxPool2d(e.empty([1, 4, 4, 2]), { padding: 'full' })`)).toBe("ShapeError: maxPool2d: padding must be 'valid' or 'same', got 'full'");
+    expect(await errorOf(page(), `e.maxPool2d(e.empty([1, 1, 1, 2]), { padding: 'same' }).dispose()`)).toBe('no error');
+    expect(await errorOf(page(), `e.upsampleNearest(e.empty([1, 2, 2, 1]), 0)`)).toBe('ShapeError: upsampleNearest: factor must be an integer >= 1, got 0');
+    expect(await errorOf(page(), `e.upsampleNearest(e.empty([1, 2, 2, 1]), 1.5)`)).toBe('ShapeError: upsampleNearest: factor must be an integer >= 1, got 1.5');
+    expect(await errorOf(page(), `e.upsampleNearest(e.empty([2, 2, 1]), 2)`)).toBe('ShapeError: upsampleNearest: input must be NHWC (rank 4), got shape [2,2,1]');
   });
 });

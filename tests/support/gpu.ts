@@ -41,3 +41,16 @@ export function useGpuPage(): () => Page {
   });
   return () => page;
 }
+
+/** Runs `src` in the page (with `e` = the engine) and returns what it throws as "Name: message", or 'no error'. */
+export async function errorOf(page: Page, src: string): Promise<string> {
+  return page.evaluate(async (s) => {
+    const e = window.engine;
+    try {
+      await new Function('e', `return (async () => { ${s} })()`)(e);
+      return 'no error';
+    } catch (err) {
+      return `${(err as Error).name}: ${(err as Error).message}`;
+    }
+  }, src);
+}
