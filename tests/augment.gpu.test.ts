@@ -1,85 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { type AugmentOptions, type ImageTransform, augmentParams } from '../src/engine/ops/augment.ts';
 import { Rng } from '../src/engine/random.ts';
+import { type RefTensor, refTensor } from '../src/engine/reference.ts';
+import { fillIndex, flipRotate, rotateShift } from '../src/engine/referenceData.ts';
 import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 
 const page = useGpuPage();
 
-// ---- host images and their transforms, written from the geometric definitions -----------------
+// ---- host images; their transforms are the float64 references in src/engine/referenceData.ts ----
 
-interface Img { N: number; H: number; W: number; C: number; d: Float64Array }
-const idx = (m: Img, n: number, r: number, c: number, ch: number) => ((n * m.H + r) * m.W + c) * m.C + ch;
-const blank = (N: number, H: number, W: number, C: number): Img => ({ N, H, W, C, d: new Float64Array(N * H * W * C) });
-
-function randomImg(seed: number, N: number, H: number, W: number, C: number): Img {
+function randomImg(seed: number, N: number, H: number, W: number, C: number): RefTensor {
   const rng = new Rng(seed);
-  const m = blank(N, H, W, C);
-  for (let i = 0; i < m.d.length; i++) m.d[i] = Math.fround(rng.next());
+  const m = refTensor([N, H, W, C]);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = Math.fround(rng.next());
   return m;
 }
 
+const imageSize = (m: RefTensor) => m.shape[1] * m.shape[2] * m.shape[3];
+/** Image n of m alone, as a batch of one. */
+const one = (m: RefTensor, n: number): RefTensor => ({ shape: [1, ...m.shape.slice(1)], data: m.data.slice(n * imageSize(m), (n + 1) * imageSize(m)) });
+/** Image n flipped then turned k times counter-clockwise like numpy.rot90. */
+const flipRot = (m: RefTensor, n: number, t: ImageTransform): Float64Array => flipRotate(one(m, n), t).data;
+
 /** out = f(image n) for each output pixel: f(r, c) gives the source pixel (integers). */
-function permute(m: Img, n: number, H: number, W: number, src: (r: number, c: number) => [number, number]): Float64Array {
-  const out = new Float64Array(H * W * m.C);
+function permute(m: RefTensor, n: number, src: (r: number, c: number) => [number, number]): Float64Array {
+  const [, H, W, C] = m.shape;
+  const out = new Float64Array(H * W * C);
   for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
     const [sr, sc] = src(r, c);
-    for (let ch = 0; ch < m.C; ch++) out[(r * W + c) * m.C + ch] = m.d[idx(m, n, sr, sc, ch)];
-  }
-  return out;
-}
-
-/** Image n flipped then turned k times counter-clockwise like numpy.rot90 (out[i][j] = in[j][S-1-i]). */
-function flipRot(m: Img, n: number, t: ImageTransform): Float64Array {
-  let cur: Img = { ...m, N: 1, d: permute(m, n, m.H, m.W, (r, c) => [t.flipV ? m.H - 1 - r : r, t.flipH ? m.W - 1 - c : c]) };
-  for (let k = 0; k < (t.rot90 ?? 0); k++) {
-    const src = cur;
-    cur = { ...src, H: src.W, W: src.H, d: permute(src, 0, src.W, src.H, (i, j) => [j, src.W - 1 - i]) };
-  }
-  return cur.d;
-}
-
-/** Fill-mode index mapping (nearest: clamp; reflect: ... c b a | a b c ... | ... c b a). */
-function fillIndex(i: number, n: number, fill: 'nearest' | 'reflect'): number {
-  if (fill === 'nearest') return Math.min(Math.max(i, 0), n - 1);
-  const p = 2 * n;
-  let k = ((i % p) + p) % p;
-  if (k >= n) k = p - 1 - k;
-  return k;
-}
-
-/**
- * float64 reference of rotation by `angle` degrees counter-clockwise as displayed (x right, y up)
- * about the pixel-grid centre, then a shift (content moves down/right): for each output pixel, the
- * source point is found by undoing the shift and the rotation, then sampled bilinearly.
- */
-function rotateShift(m: Img, n: number, angle: number, dy: number, dx: number, fill: 'nearest' | 'reflect'): Float64Array {
-  const out = new Float64Array(m.H * m.W * m.C);
-  const th = (angle * Math.PI) / 180;
-  const cy = (m.H - 1) / 2;
-  const cx = (m.W - 1) / 2;
-  for (let r = 0; r < m.H; r++) for (let c = 0; c < m.W; c++) {
-    // Output point in display coordinates (x = column, y = up), relative to the centre, unshifted.
-    const x1 = c - dx - cx;
-    const y1 = -(r - dy - cy);
-    // Undo a counter-clockwise rotation: rotate clockwise.
-    const x0 = x1 * Math.cos(th) + y1 * Math.sin(th);
-    const y0 = -x1 * Math.sin(th) + y1 * Math.cos(th);
-    const sr = cy - y0;
-    const sc = cx + x0;
-    const r0 = Math.floor(sr);
-    const c0 = Math.floor(sc);
-    const fr = sr - r0;
-    const fc = sc - c0;
-    for (let ch = 0; ch < m.C; ch++) {
-      const v = (rr: number, cc: number) => m.d[idx(m, n, fillIndex(rr, m.H, fill), fillIndex(cc, m.W, fill), ch)];
-      out[(r * m.W + c) * m.C + ch] = (1 - fr) * ((1 - fc) * v(r0, c0) + fc * v(r0, c0 + 1)) + fr * ((1 - fc) * v(r0 + 1, c0) + fc * v(r0 + 1, c0 + 1));
-    }
+    for (let ch = 0; ch < C; ch++) out[(r * W + c) * C + ch] = m.data[((n * H + sr) * W + sc) * C + ch];
   }
   return out;
 }
 
 /** Runs applyAugment in the page with explicit transforms; returns the output. */
-async function applyFrom(m: Img, transforms: ImageTransform[], fill: 'nearest' | 'reflect' = 'nearest'): Promise<Float32Array> {
+async function applyFrom(m: RefTensor, transforms: ImageTransform[], fill: 'nearest' | 'reflect' = 'nearest'): Promise<Float32Array> {
   const b64 = await page().evaluate(async (b64, shape, transforms, fill) => {
     const e = window.engine;
     const x = e.tensor(window.h.b64ToF32(b64), shape);
@@ -88,11 +43,11 @@ async function applyFrom(m: Img, transforms: ImageTransform[], fill: 'nearest' |
     x.dispose();
     y.dispose();
     return out;
-  }, f32ToB64(m.d), [m.N, m.H, m.W, m.C], transforms, fill);
+  }, f32ToB64(m.data), m.shape, transforms, fill);
   return b64ToF32(b64);
 }
 
-const image = (y: Float32Array, m: Img, n: number) => Array.from(y.subarray(n * m.H * m.W * m.C, (n + 1) * m.H * m.W * m.C));
+const image = (y: Float32Array, m: RefTensor, n: number) => Array.from(y.subarray(n * imageSize(m), (n + 1) * imageSize(m)));
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let w = 0;
   for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]));
@@ -115,14 +70,14 @@ describe('exact moves', () => {
   it('identity parameters reproduce the input exactly', async () => {
     const m = randomImg(3, 2, 7, 5, 3);
     for (const fill of ['nearest', 'reflect'] as const) {
-      expect(Array.from(await applyFrom(m, [{}, { angle: 0, shiftX: 0, shiftY: 0, rot90: 0 }], fill))).toEqual(Array.from(m.d));
+      expect(Array.from(await applyFrom(m, [{}, { angle: 0, shiftX: 0, shiftY: 0, rot90: 0 }], fill))).toEqual(Array.from(m.data));
     }
     const drawn = await page().evaluate(async (b64) => {
       const e = window.engine;
       const x = e.tensor(window.h.b64ToF32(b64), [2, 7, 5, 3]);
       return window.h.f32ToB64(await e.augment(x, { seed: 5 }).read()); // every option off
-    }, f32ToB64(m.d));
-    expect(Array.from(b64ToF32(drawn))).toEqual(Array.from(m.d));
+    }, f32ToB64(m.data));
+    expect(Array.from(b64ToF32(drawn))).toEqual(Array.from(m.data));
   });
 
   it('whole-pixel shifts match the host-shifted image, borders filled by nearest or reflect', async () => {
@@ -131,7 +86,8 @@ describe('exact moves', () => {
     for (const fill of ['nearest', 'reflect'] as const) {
       const y = await applyFrom(m, shifts.map(([dy, dx]) => ({ shiftY: dy, shiftX: dx })), fill);
       shifts.forEach(([dy, dx], n) => {
-        const want = permute(m, n, m.H, m.W, (r, c) => [fillIndex(r - dy, m.H, fill), fillIndex(c - dx, m.W, fill)]);
+        const [, H, W] = m.shape;
+        const want = permute(m, n, (r, c) => [fillIndex(r - dy, H, fill), fillIndex(c - dx, W, fill)]);
         expect(image(y, m, n), `${fill} shift (${dy}, ${dx})`).toEqual(Array.from(want));
       });
     }
@@ -156,7 +112,7 @@ describe('interpolated moves', () => {
     for (const fill of ['nearest', 'reflect'] as const) {
       const y = await applyFrom(m, cases.map(([angle, shiftY, shiftX]) => ({ angle, shiftY, shiftX })), fill);
       cases.forEach(([a, dy, dx], n) => {
-        expect(maxAbs(image(y, m, n), rotateShift(m, n, a, dy, dx, fill)), `${fill} angle ${a} shift (${dy}, ${dx})`).toBeLessThan(1e-5);
+        expect(maxAbs(image(y, m, n), rotateShift(one(m, n), a, dy, dx, fill).data), `${fill} angle ${a} shift (${dy}, ${dx})`).toBeLessThan(1e-5);
       });
     }
   });
@@ -184,7 +140,7 @@ describe('seeded draws and pairs', () => {
         other: await read(e.augment(x, { ...o, seed: 43 })),
         transforms: p.transforms,
       };
-    }, f32ToB64(m.d), o);
+    }, f32ToB64(m.data), o);
     expect(r.a2).toEqual(r.a.map((v) => 2 * v)); // scaling by 2 is exact through bilinear weights
     expect(r.g).toEqual(r.a.filter((_, i) => i % 3 === 1));
     expect(r.again).toEqual(r.a);

@@ -20,21 +20,26 @@ describe('misuse gets a clear error before WebGPU sees it', () => {
 
   it('a wrong, missing or extra binding, and a wrong uniform', async () => {
     const setup = `const t = e.tensor([1,2],[2]); const v = t.view(); const rt = e.runtime();`;
-    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': binding 'y' (@binding(2), read_write) was not given");
-    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v, z: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v, z: v }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': no binding named 'z' (bindings: x, y)");
-    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: v }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': writable binding 'y' overlaps binding 'x'");
-    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2 }, bindings: { x: v, y: o.view() }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': uniform 'alpha' was not given");
-    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: -2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: -2, alpha: 1 }, bindings: { x: v, y: o.view() }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': uniform 'count' is u32 but got -2");
-    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1, beta: 3 }, bindings: { x: v, y: o.view() }, workgroups: 1 });`))
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1, beta: 3 }, bindings: { x: v, y: o.view() }, dims: { count: 2 } });`))
       .toBe("BindingError: kernel 'unary': unknown uniform 'beta' (struct U has count, alpha)");
-    expect(await errorOf(page(), `e.runtime().launch('nope', { bindings: {}, workgroups: 1 })`)).toMatch(/^BindingError: no kernel named 'nope' in src\/shaders \(have: .*unary/);
-    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, workgroups: 1, constants: { NOPE: 1 } });`))
+    expect(await errorOf(page(), `e.runtime().launch('nope', { bindings: {}, dims: {} })`)).toMatch(/^BindingError: no kernel named 'nope' in src\/shaders \(have: .*unary/);
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, dims: { count: 2 }, constants: { NOPE: 1 } });`))
       .toBe("BindingError: kernel 'unary' has no override 'NOPE' (has: WG, OP)");
+    // Dispatch sizes come from the kernel table: its dims must be given, and WG is not the caller's.
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, dims: {} });`))
+      .toBe("BindingError: kernel 'unary': dims.count must be an integer (dims: count), got undefined");
+    expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, dims: { count: 2 }, constants: { WG: 64 } });`))
+      .toBe("BindingError: kernel 'unary': WG comes from the kernel table (256), not from constants");
   });
 
   it('a buffer over the device limit', async () => {

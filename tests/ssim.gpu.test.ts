@@ -1,53 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { tolerance } from '../src/engine/ops/ssim.ts';
 import { Rng } from '../src/engine/random.ts';
+import { refTensor } from '../src/engine/reference.ts';
+import { ssimPerImage } from '../src/engine/referenceData.ts';
 import { f32ToB64, useGpuPage } from './support/gpu.ts';
 
 const page = useGpuPage();
 
-/**
- * SSIM in float64 by plain loops, as in Wang et al. 2004: 11x11 Gaussian window (sigma 1.5,
- * normalised to sum 1), K1 = 0.01, K2 = 0.03, L = 1, 'valid' windows, mean over the map of every
- * channel. Written from the paper's formulas (sigma^2 = E[x^2] - mu^2), not from the WGSL.
- */
-function ssimRef(shape: number[], a: ArrayLike<number>, b: ArrayLike<number>): number[] {
-  const [N, H, W, C] = shape;
-  const g1 = Array.from({ length: 11 }, (_, k) => Math.exp(-((k - 5) ** 2) / (2 * 1.5 * 1.5)));
-  const gs = g1.reduce((s, v) => s + v, 0);
-  const w = (i: number, j: number) => (g1[i] / gs) * (g1[j] / gs);
-  const C1 = 0.01 ** 2;
-  const C2 = 0.03 ** 2;
-  const out: number[] = [];
-  for (let n = 0; n < N; n++) {
-    let sum = 0;
-    let count = 0;
-    for (let ch = 0; ch < C; ch++) {
-      for (let oh = 0; oh + 11 <= H; oh++) {
-        for (let ow = 0; ow + 11 <= W; ow++) {
-          let ma = 0, mb = 0, eaa = 0, ebb = 0, eab = 0;
-          for (let i = 0; i < 11; i++) {
-            for (let j = 0; j < 11; j++) {
-              const k = ((n * H + oh + i) * W + ow + j) * C + ch;
-              const wt = w(i, j);
-              ma += wt * a[k];
-              mb += wt * b[k];
-              eaa += wt * a[k] * a[k];
-              ebb += wt * b[k] * b[k];
-              eab += wt * a[k] * b[k];
-            }
-          }
-          const va = eaa - ma * ma;
-          const vb = ebb - mb * mb;
-          const cov = eab - ma * mb;
-          sum += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
-          count++;
-        }
-      }
-    }
-    out.push(sum / count);
-  }
-  return out;
-}
+/** The float64 reference (src/engine/referenceData.ts) on float32 images. */
+const ssimRef = (shape: number[], a: ArrayLike<number>, b: ArrayLike<number>): Float64Array =>
+  ssimPerImage(refTensor(shape, a), refTensor(shape, b));
 
 async function ssimGpu(shape: number[], a: Float32Array, b: Float32Array): Promise<number[]> {
   return page().evaluate(async (shape, a64, b64) => {

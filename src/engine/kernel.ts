@@ -6,8 +6,9 @@
  * - one compute entry point `main`;
  * - `@group(0) @binding(0) var<uniform> u: <Struct>` of plain u32/i32/f32 scalars (shapes, scalars);
  * - storage buffers at bindings 1.., `read` or `read_write`;
- * - workgroup size from `override WG: u32`; register-tile sizes are `const X: u32 = 4u; // @tunable`
- *   lines, rewritten only by `specialize` below (the one audited substitution point);
+ * - workgroup size from `override WG: u32`, set from the kernel table (src/engine/kernels.ts), which
+ *   also says how many workgroups a shape needs; other compile-time choices are `override`s too
+ *   (ACT, OP, MODE, KIND), their values named in the table's code tables;
  * - the linear workgroup index is `wid.x + wid.y * nwg.x` because large dispatches are folded into a
  *   2-D grid by `foldWorkgroups`; every kernel guards its bounds.
  */
@@ -32,30 +33,9 @@ export interface KernelInfo {
   uniform: { name: string; size: number; fields: UniformField[] } | null;
   storage: StorageBinding[];
   overrides: string[];
-  tunables: Record<string, number>;
 }
 
-const TUNABLE = /^(\s*const\s+(\w+)\s*:\s*u32\s*=\s*)(\d+)u?(\s*;\s*\/\/\s*@tunable\b.*)$/gm;
-
-/** Reads the `// @tunable` constants of a source and their default values. */
-export function tunablesOf(source: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const m of source.matchAll(TUNABLE)) out[m[2]] = Number(m[3]);
-  return out;
-}
-
-/** The one substitution point: rewrites the values of `// @tunable` constants. */
-export function specialize(name: string, source: string, tunables: Record<string, number> = {}): string {
-  const known = tunablesOf(source);
-  for (const [key, value] of Object.entries(tunables)) {
-    if (!(key in known)) throw new BindingError(`kernel '${name}' has no tunable '${key}' (has: ${Object.keys(known).join(', ') || 'none'})`);
-    if (!Number.isInteger(value) || value < 1) throw new BindingError(`kernel '${name}': tunable ${key} must be a positive integer, got ${value}`);
-  }
-  return source.replace(TUNABLE, (_all, head: string, key: string, value: string, tail: string) =>
-    `${head}${tunables[key] ?? Number(value)}u${tail}`);
-}
-
-/** Reflects a (specialized) kernel source. Throws BindingError when it breaks the conventions. */
+/** Reflects a kernel source. Throws BindingError when it breaks the conventions. */
 export function reflectKernel(name: string, source: string): KernelInfo {
   const r = new WgslReflect(source);
   const entry = r.entry.compute.find((e) => e.name === 'main');
@@ -84,7 +64,7 @@ export function reflectKernel(name: string, source: string): KernelInfo {
     }
   }
   storage.sort((a, b) => a.binding - b.binding);
-  return { name, source, uniform, storage, overrides: r.overrides.map((o) => o.name), tunables: tunablesOf(source) };
+  return { name, source, uniform, storage, overrides: r.overrides.map((o) => o.name) };
 }
 
 /** Packs named uniform values into the struct's bytes; every field must be given, no others. */

@@ -77,7 +77,7 @@ export class ParameterStore {
 
   /** Zeroes every gradient with one dispatch (call once per step, before backward). */
   zeroGrad(): void {
-    runtime().launch('fill', { uniforms: { count: this.count, value: 0 }, bindings: { y: this.grads }, workgroups: Math.ceil(this.count / 256) });
+    runtime().launch('fill', { uniforms: { count: this.count, value: 0 }, bindings: { y: this.grads }, dims: { count: this.count } });
   }
 
   /** Reads all parameters to the host, by name. */
@@ -137,7 +137,7 @@ export class Adam {
     const bytes = store.count * 4;
     this.m = { buffer: rt.acquire(bytes, 'adam.m'), offset: 0, size: bytes };
     this.v = { buffer: rt.acquire(bytes, 'adam.v'), offset: 0, size: bytes };
-    for (const b of [this.m, this.v]) rt.launch('fill', { uniforms: { count: store.count, value: 0 }, bindings: { y: b }, workgroups: Math.ceil(store.count / 256) });
+    for (const b of [this.m, this.v]) rt.launch('fill', { uniforms: { count: store.count, value: 0 }, bindings: { y: b }, dims: { count: store.count } });
   }
 
   /** One update of every parameter from its gradient: a single dispatch. */
@@ -158,7 +158,7 @@ export class Adam {
         eps: this.eps,
       },
       bindings: { g: this.store.grads, p: this.store.params, m: this.m, v: this.v },
-      workgroups: Math.ceil(this.store.count / 256),
+      dims: { count: this.store.count },
     });
   }
 

@@ -6,9 +6,9 @@
 import { type GpuContext, requestGpu } from './device.ts';
 import { BindingError, DeviceLostError, EngineError, LimitError, TensorError } from './errors.ts';
 import {
-  type KernelInfo, bindGroupLayoutFor, compileModule, foldWorkgroups, kernelSources, packUniforms,
-  reflectKernel, specialize,
+  type KernelInfo, bindGroupLayoutFor, compileModule, foldWorkgroups, kernelSources, packUniforms, reflectKernel,
 } from './kernel.ts';
+import { type Dims, KERNELS } from './kernels.ts';
 
 /** A byte range of a GPU buffer, as bound to a kernel. */
 export interface BufferView {
@@ -20,12 +20,22 @@ export interface BufferView {
 export interface LaunchArgs {
   uniforms?: Record<string, number>;
   bindings: Record<string, BufferView>;
-  /** Total workgroups (folded into 2-D when over the limit) or an explicit [x, y, z] grid. */
-  workgroups: number | [number, number, number];
-  /** WGSL `override` values, e.g. { WG: 64 }. */
+  /**
+   * The shape the kernel table's formulas take (src/engine/kernels.ts): the runtime dispatches
+   * `workgroups(dims)` workgroups of the row's size, folded into 2-D when over the limit.
+   */
+  dims: Dims;
+  /** WGSL `override` values other than WG (which comes from the kernel table), e.g. { ACT: 1 }. */
   constants?: Record<string, number>;
-  /** Values for `// @tunable` constants, e.g. { TM: 4 }. */
-  tunables?: Record<string, number>;
+}
+
+/** One dispatch timed by the profiler (see Runtime.beginProfile). */
+export interface ProfiledDispatch {
+  kernel: string;
+  /** What `Runtime.tag` said when it was recorded (e.g. 'layers.3 forward'). */
+  tag: string;
+  dims: Dims;
+  ms: number;
 }
 
 interface CompiledKernel {
@@ -76,57 +86,50 @@ export class Runtime {
 
   get limits() { return this.device.limits; }
 
-  /** Compiles every kernel in src/shaders with its default tunables; compile errors name the kernel and line. */
+  /** Compiles every kernel in src/shaders; compile errors name the kernel and line. */
   async compileAll(onProgress?: (done: number, total: number, name: string) => void): Promise<void> {
     const names = Object.keys(kernelSources).sort();
     let done = 0;
     await Promise.all(names.map(async (name) => {
-      await this.compile(name, {});
+      await this.compile(name);
       onProgress?.(++done, names.length, name);
     }));
   }
 
-  private kernelKey(name: string, tunables: Record<string, number>): string {
-    const t = Object.entries(tunables).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
-    return t ? `${name}[${t}]` : name;
-  }
-
-  /** Compiles (once) a kernel variant, checking the compiler's messages. */
-  async compile(name: string, tunables: Record<string, number>): Promise<CompiledKernel> {
-    const key = this.kernelKey(name, tunables);
-    const have = this.kernels.get(key);
+  /** Compiles (once) a kernel, checking the compiler's messages. */
+  async compile(name: string): Promise<CompiledKernel> {
+    const have = this.kernels.get(name);
     if (have) return have;
-    const info = this.info(name, tunables);
+    const info = this.info(name);
     const module = await compileModule(this.device, info);
-    return this.register(key, info, module);
+    return this.register(name, info, module);
   }
 
-  /** Reflection of a kernel variant (no GPU work). */
-  info(name: string, tunables: Record<string, number> = {}): KernelInfo {
+  /** Reflection of a kernel (no GPU work). */
+  info(name: string): KernelInfo {
     const source = kernelSources[name];
     if (source === undefined) throw new BindingError(`no kernel named '${name}' in src/shaders (have: ${Object.keys(kernelSources).sort().join(', ')})`);
-    return reflectKernel(name, specialize(name, source, tunables));
+    return reflectKernel(name, source);
   }
 
-  private register(key: string, info: KernelInfo, module: GPUShaderModule): CompiledKernel {
+  private register(name: string, info: KernelInfo, module: GPUShaderModule): CompiledKernel {
     const bindLayout = bindGroupLayoutFor(this.device, info);
-    const pipelineLayout = this.device.createPipelineLayout({ label: key, bindGroupLayouts: [bindLayout] });
+    const pipelineLayout = this.device.createPipelineLayout({ label: name, bindGroupLayouts: [bindLayout] });
     const k = { info, module, bindLayout, pipelineLayout };
-    this.kernels.set(key, k);
+    this.kernels.set(name, k);
     return k;
   }
 
-  private kernelSync(name: string, tunables: Record<string, number>): CompiledKernel {
-    const key = this.kernelKey(name, tunables);
-    const have = this.kernels.get(key);
+  private kernelSync(name: string): CompiledKernel {
+    const have = this.kernels.get(name);
     if (have) return have;
     // Not prepared with compile(): compile now; errors then arrive as uncaptured errors.
-    const info = this.info(name, tunables);
-    return this.register(key, info, this.device.createShaderModule({ label: key, code: info.source }));
+    const info = this.info(name);
+    return this.register(name, info, this.device.createShaderModule({ label: name, code: info.source }));
   }
 
-  private pipelineFor(name: string, k: CompiledKernel, tunables: Record<string, number>, constants: Record<string, number>): GPUComputePipeline {
-    const ckey = this.kernelKey(name, tunables) + JSON.stringify(Object.entries(constants).sort());
+  private pipelineFor(name: string, k: CompiledKernel, constants: Record<string, number>): GPUComputePipeline {
+    const ckey = name + JSON.stringify(Object.entries(constants).sort());
     let p = this.pipelines.get(ckey);
     if (!p) {
       for (const c of Object.keys(constants)) {
@@ -152,9 +155,13 @@ export class Runtime {
   /** Records one dispatch of a kernel into the pending encoder, after checking it against reflection. */
   launch(name: string, args: LaunchArgs): void {
     this.checkAlive();
-    const tunables = args.tunables ?? {};
-    const k = this.kernelSync(name, tunables);
+    const k = this.kernelSync(name);
     const info = k.info;
+    const row = KERNELS[name];
+    if (!row) throw new BindingError(`kernel '${name}' has no row in the kernel table (src/engine/kernels.ts)`);
+    for (const d of row.dims) {
+      if (!Number.isInteger(args.dims?.[d])) throw new BindingError(`kernel '${name}': dims.${d} must be an integer (dims: ${row.dims.join(', ')}), got ${String(args.dims?.[d])}`);
+    }
 
     // Bindings: exactly the reflected names, each a valid view; writable ones alias nothing.
     const given = Object.keys(args.bindings);
@@ -189,9 +196,10 @@ export class Runtime {
     if (uniformBytes.byteLength > UNIFORM_STRIDE) throw new BindingError(`kernel '${name}': uniform struct over ${UNIFORM_STRIDE} bytes`);
     if (info.uniform && this.uniformUsed + UNIFORM_STRIDE > UNIFORM_ARENA_BYTES) this.flush();
 
-    const pipeline = this.pipelineFor(name, k, tunables, args.constants ?? {});
+    if (args.constants && 'WG' in args.constants) throw new BindingError(`kernel '${name}': WG comes from the kernel table (${row.wg}), not from constants`);
+    const pipeline = this.pipelineFor(name, k, { ...args.constants, WG: row.wg });
     const entries: GPUBindGroupEntry[] = [];
-    let key = this.kernelKey(name, tunables);
+    let key = name;
     if (info.uniform) {
       entries.push({ binding: 0, resource: { buffer: this.uniformGpu, offset: 0, size: info.uniform.size } });
     }
@@ -206,7 +214,9 @@ export class Runtime {
       this.bindGroups.set(key, bindGroup);
     }
 
-    const pass = this.computePass();
+    const profiling = this.profile && this.profile.dispatches.length < this.profile.capacity;
+    if (profiling) this.endPass(); // each profiled dispatch gets a pass of its own, with timestamps
+    const pass = profiling ? this.profiledPass(name, args.dims) : this.computePass();
     pass.setPipeline(pipeline);
     if (info.uniform) {
       this.uniformCpu.set(new Uint8Array(uniformBytes), this.uniformUsed);
@@ -215,11 +225,67 @@ export class Runtime {
     } else {
       pass.setBindGroup(0, bindGroup);
     }
-    const maxDim = this.limits.maxComputeWorkgroupsPerDimension;
-    const [x, y, z] = typeof args.workgroups === 'number' ? [...foldWorkgroups(args.workgroups, maxDim), 1] : args.workgroups;
-    pass.dispatchWorkgroups(x, y, z);
+    const [x, y] = foldWorkgroups(row.workgroups(args.dims), this.limits.maxComputeWorkgroupsPerDimension);
+    pass.dispatchWorkgroups(x, y, 1);
+    if (profiling) this.endPass();
     this.stats.dispatches++;
     this.onDispatch?.(name);
+  }
+
+  // ---- profiling ------------------------------------------------------------------------------
+
+  /** A label recorded with each profiled dispatch (set by whoever knows: a layer, 'optimizer'). */
+  tag = '';
+  private profile: { querySet: GPUQuerySet; capacity: number; dispatches: { kernel: string; tag: string; dims: Dims }[] } | null = null;
+
+  /**
+   * Starts timing every dispatch (up to `capacity`) with timestamp queries, each in a compute pass
+   * of its own. Needs the 'timestamp-query' feature. Results come from endProfile().
+   */
+  beginProfile(capacity = 4096): void {
+    if (!this.ctx.hasTimestamps) throw new EngineError("profiling needs the adapter's 'timestamp-query' feature, which this one lacks");
+    if (this.profile) throw new EngineError('a profile is already running');
+    this.flush();
+    this.profile = { querySet: this.device.createQuerySet({ label: 'profile', type: 'timestamp', count: 2 * capacity }), capacity, dispatches: [] };
+  }
+
+  /** Stops profiling, waits for the GPU and returns each dispatch's time in order. */
+  async endProfile(): Promise<ProfiledDispatch[]> {
+    const p = this.profile;
+    if (!p) throw new EngineError('endProfile() without beginProfile()');
+    this.profile = null;
+    const n = p.dispatches.length;
+    const bytes = Math.max(16, n * 16);
+    const resolve = this.device.createBuffer({ label: 'profile resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ label: 'profile read', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    if (n) {
+      const enc = this.commandEncoder();
+      enc.resolveQuerySet(p.querySet, 0, 2 * n, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+    }
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const t = new BigInt64Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    for (const b of [resolve, staging]) b.destroy();
+    p.querySet.destroy();
+    // Timestamps are nanoseconds (quantised by some browsers); a begin after its end reads as 0.
+    return p.dispatches.map((d, i) => ({ ...d, ms: Math.max(0, Number(t[2 * i + 1] - t[2 * i])) / 1e6 }));
+  }
+
+  private profiledPass(kernel: string, dims: Dims): GPUComputePassEncoder {
+    const p = this.profile!;
+    const i = p.dispatches.length;
+    p.dispatches.push({ kernel, tag: this.tag, dims: { ...dims } });
+    this.pass = this.commandEncoder().beginComputePass({
+      label: kernel,
+      timestampWrites: { querySet: p.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+    });
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) { this.pass.end(); this.pass = null; }
   }
 
   /** The pending encoder (created on demand). Ends the compute pass: use for copies and clears. */

@@ -1,7 +1,8 @@
 // accumulate: acc[i] += g[i] for i < count, in place. Gradient accumulation when a tensor feeds
 // several ops (WGSL has no float atomics, so each contribution is a separate, ordered dispatch).
 // Bindings: 0 uniform U, 1 g (read), 2 acc (read_write). Dispatch: ceil(count / WG), folded.
-// Cost: count FLOP, 12 * count bytes. No backward (used only inside backward).
+// Cost: count FLOP, 12 * count bytes.
+// Backward: none (used only inside backward).
 struct U { count: u32 }
 
 override WG: u32 = 256u;

@@ -10,7 +10,8 @@
 // 1 - beta1 and 1 - beta2 come from the host too: in float32, 1 - 0.999 is off by 1.3e-5 relative
 // (0.999 is not representable), which moved every step-1 update by that much.
 // Layout: p, g, m, v are `count` floats (parameters packed at 256-byte boundaries; the gaps hold
-// zeros, whose update is exactly zero). Bindings: 0 uniform U, 1 g (read), 2 p, 3 m, 4 v (read_write).
+// zeros, whose update is exactly zero). Bindings: 0 uniform U, 1 g (read), 2 p (read_write), 3 m (read_write),
+// 4 v (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded. Cost: ~12 FLOP and 28 bytes per parameter.
 // Backward: none (the optimiser is not differentiated).
 struct U { count: u32, stepSize: f32, vScale: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32 }

@@ -17,6 +17,10 @@
 // Backward: none (data-side op).
 struct U { count: u32, H: u32, W: u32, C: u32, fill: u32 }
 
+// fill codes (src/engine/kernels.ts FILL; tests/kernels.node.test.ts checks they agree):
+const FILL_NEAREST: u32 = 0u;
+const FILL_REFLECT: u32 = 1u;
+
 override WG: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> u: U;
@@ -26,7 +30,7 @@ override WG: u32 = 256u;
 
 // Maps a tap index (any i32) into [0, n).
 fn tap(i: i32, n: i32) -> u32 {
-  if (u.fill == 1u) {
+  if (u.fill == FILL_REFLECT) {
     let period = 2 * n;
     var k = i % period;
     if (k < 0) { k += period; }

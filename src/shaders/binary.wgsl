@@ -6,10 +6,17 @@
 //   OP 4 sigmoid_backward  out = a * b * (1 - b)   (a = dY, b = saved sigmoid output y)
 // Bindings: 0 uniform U, 1 a (read), 2 b (read), 3 out (read_write); all `count` floats.
 // Dispatch: ceil(count / WG) workgroups, folded to 2-D. Cost: count * 1-3 FLOP, 12 * count bytes.
+// Backward: as listed per OP (binary.wgsl itself for mul, unary.wgsl scale for sub).
 struct U { count: u32 }
 
 override WG: u32 = 256u;
 override OP: u32 = 0u;
+// OP codes (src/engine/kernels.ts BINARY; tests/kernels.node.test.ts checks they agree):
+const BINARY_ADD: u32 = 0u;
+const BINARY_SUB: u32 = 1u;
+const BINARY_MUL: u32 = 2u;
+const BINARY_RELU_BACKWARD: u32 = 3u;
+const BINARY_SIGMOID_BACKWARD: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -24,11 +31,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let z = b[i];
   var r: f32;
   switch OP {
-    case 1u: { r = x - z; }
-    case 2u: { r = x * z; }
-    case 3u: { r = select(0.0, x, z > 0.0); }
-    case 4u: { r = x * z * (1.0 - z); }
-    default: { r = x + z; }
+    case BINARY_SUB: { r = x - z; }
+    case BINARY_MUL: { r = x * z; }
+    case BINARY_RELU_BACKWARD: { r = select(0.0, x, z > 0.0); }
+    case BINARY_SIGMOID_BACKWARD: { r = x * z * (1.0 - z); }
+    case BINARY_ADD, default: { r = x + z; }
   }
   out[i] = r;
 }

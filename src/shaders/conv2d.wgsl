@@ -14,6 +14,10 @@ struct U { count: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KH: u
 
 override WG: u32 = 64u;
 override ACT: u32 = 0u;
+// ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
+const ACT_NONE: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_SIGMOID: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -23,12 +27,12 @@ override ACT: u32 = 0u;
 
 fn activate(z: f32) -> f32 {
   switch ACT {
-    case 1u: { return select(0.0, z, !(z <= 0.0)); }
-    case 2u: {
+    case ACT_RELU: { return select(0.0, z, !(z <= 0.0)); }
+    case ACT_SIGMOID: {
       let e = exp(-abs(z));
       return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
     }
-    default: { return z; }
+    case ACT_NONE, default: { return z; }
   }
 }
 

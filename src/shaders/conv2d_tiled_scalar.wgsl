@@ -16,6 +16,10 @@ struct U { count: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KH: u
 
 override WG: u32 = 64u;
 override ACT: u32 = 0u;
+// ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
+const ACT_NONE: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_SIGMOID: u32 = 2u;
 const TP: u32 = 8u; // output pixels per invocation (the unrolled a0..a7 below)
 const TC: u32 = 4u; // output channels per invocation (the components of each vec4)
 
@@ -27,12 +31,12 @@ const TC: u32 = 4u; // output channels per invocation (the components of each ve
 
 fn activate(z: vec4f) -> vec4f {
   switch ACT {
-    case 1u: { return select(vec4f(0.0), z, !(z <= vec4f(0.0))); }
-    case 2u: {
+    case ACT_RELU: { return select(vec4f(0.0), z, !(z <= vec4f(0.0))); }
+    case ACT_SIGMOID: {
       let e = exp(-abs(z));
       return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= vec4f(0.0));
     }
-    default: { return z; }
+    case ACT_NONE, default: { return z; }
   }
 }
 

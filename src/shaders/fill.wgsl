@@ -1,5 +1,6 @@
 // fill: y[i] = value for i < count. Seeds backward (dLoss/dLoss = 1) and zeroes tensors.
 // Bindings: 0 uniform U, 1 y (read_write). Dispatch: ceil(count / WG), folded. Cost: 4 * count bytes.
+// Backward: none (a constant).
 struct U { count: u32, value: f32 }
 
 override WG: u32 = 256u;

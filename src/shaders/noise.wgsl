@@ -30,6 +30,11 @@ struct U { count: u32, C: u32, imageSize: u32, seed: u32, step: u32, thr: u32, p
 
 override WG: u32 = 256u;
 override KIND: u32 = 0u;
+// KIND codes (src/engine/kernels.ts NOISE; tests/kernels.node.test.ts checks they agree):
+const NOISE_GAUSSIAN: u32 = 0u;
+const NOISE_SALT_PEPPER: u32 = 1u;
+const NOISE_POISSON: u32 = 2u;
+const NOISE_SPECKLE: u32 = 3u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -128,19 +133,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n = i / u.imageSize;
   var r: f32;
   switch KIND {
-    case 1u: {
+    case NOISE_SALT_PEPPER: {
       let bits = philox(vec4u(i / u.C, 1u, 0u, 0u), key);
       r = select(v, f32(bits.y >> 31u), (bits.x >> 8u) < u.thr);
     }
-    case 2u: {
+    case NOISE_POISSON: {
       // NaN tested on the bits: compilers may fold v != v away.
       let isNan = (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
       r = select(poisson(i, max(v, 0.0) * u.peak, key) / u.peak, v, isNan);
     }
-    case 3u: {
+    case NOISE_SPECKLE: {
       r = v + v * s[n] * normal(philox(vec4u(i, 3u, 0u, 0u), key));
     }
-    default: {
+    case NOISE_GAUSSIAN, default: {
       r = v + s[n] * normal(philox(vec4u(i, 0u, 0u, 0u), key));
     }
   }

@@ -21,6 +21,10 @@ struct U { total: u32, segLen: u32, chunkLen: u32, chunks: u32, scale: f32 }
 
 override WG: u32 = 256u;
 override MODE: u32 = 0u;
+// MODE codes (src/engine/kernels.ts REDUCE; tests/kernels.node.test.ts checks they agree):
+const REDUCE_SQDIFF: u32 = 0u;
+const REDUCE_ABSDIFF: u32 = 1u;
+const REDUCE_SUM: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -31,9 +35,9 @@ var<workgroup> partial: array<f32, WG>;
 
 fn term(i: u32) -> f32 {
   switch MODE {
-    case 0u: { let d = a[i] - b[i]; return d * d; }
-    case 1u: { return abs(a[i] - b[i]); }
-    default: { return a[i]; }
+    case REDUCE_SQDIFF: { let d = a[i] - b[i]; return d * d; }
+    case REDUCE_ABSDIFF: { return abs(a[i] - b[i]); }
+    case REDUCE_SUM, default: { return a[i]; }
   }
 }
 

@@ -14,6 +14,10 @@ struct U { count: u32, scale: f32 }
 
 override WG: u32 = 256u;
 override MODE: u32 = 0u;
+// MODE codes (src/engine/kernels.ts REDUCE; tests/kernels.node.test.ts checks they agree):
+const REDUCE_SQDIFF: u32 = 0u;
+const REDUCE_ABSDIFF: u32 = 1u;
+const REDUCE_SUM: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -28,8 +32,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let diff = a[i] - b[i];
   var f: f32;
   switch MODE {
-    case 1u: { f = sign(diff); }
-    default: { f = diff; }
+    case REDUCE_ABSDIFF: { f = sign(diff); }
+    case REDUCE_SQDIFF, default: { f = diff; }
   }
   d[i] = u.scale * f * g[0];
 }

@@ -14,6 +14,13 @@ struct U { count: u32, alpha: f32 }
 
 override WG: u32 = 256u;
 override OP: u32 = 0u;
+// OP codes (src/engine/kernels.ts UNARY; tests/kernels.node.test.ts checks they agree):
+const UNARY_COPY: u32 = 0u;
+const UNARY_SCALE: u32 = 1u;
+const UNARY_RELU: u32 = 2u;
+const UNARY_SIGMOID: u32 = 3u;
+const UNARY_NEG10LOG: u32 = 4u;
+const UNARY_CLAMP01: u32 = 5u;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -26,15 +33,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let v = x[i];
   var r: f32;
   switch OP {
-    case 1u: { r = u.alpha * v; }
-    case 2u: { r = select(0.0, v, !(v <= 0.0)); }
-    case 3u: {
+    case UNARY_SCALE: { r = u.alpha * v; }
+    case UNARY_RELU: { r = select(0.0, v, !(v <= 0.0)); }
+    case UNARY_SIGMOID: {
       let e = exp(-abs(v));
       r = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
     }
-    case 4u: { r = select(-10.0 * log2(v) * 0.30102999566398120, u.alpha, v == 0.0); } // log10 = log2 * log10(2)
-    case 5u: { r = clamp(v, 0.0, 1.0); }
-    default: { r = v; }
+    case UNARY_NEG10LOG: { r = select(-10.0 * log2(v) * 0.30102999566398120, u.alpha, v == 0.0); } // log10 = log2 * log10(2)
+    case UNARY_CLAMP01: { r = clamp(v, 0.0, 1.0); }
+    case UNARY_COPY, default: { r = v; }
   }
   y[i] = r;
 }

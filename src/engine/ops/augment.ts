@@ -24,11 +24,10 @@ import { EngineError, ShapeError } from '../errors.ts';
 import { Rng } from '../random.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty, tensor } from '../tensor.ts';
+import { FILL } from '../kernels.ts';
 
-const WG = 256;
 
 export type FillMode = 'nearest' | 'reflect';
-const FILL: Record<FillMode, number> = { nearest: 0, reflect: 1 };
 
 /** One image's transform (see the module comment for the order). */
 export interface ImageTransform {
@@ -173,7 +172,7 @@ export function applyAugment(x: Tensor, p: AugmentParams): Tensor {
   runtime().launch('augment', {
     uniforms: { count: x.size, H, W, C, fill: FILL[checkFill(p.fill)] },
     bindings: { x: x.view('applyAugment'), m: m.view('applyAugment'), y: y.view('applyAugment') },
-    workgroups: Math.ceil(x.size / WG),
+    dims: { count: x.size },
   });
   m.dispose(); // safe with the pending dispatch: a reuse writes only after flushing it
   return y;

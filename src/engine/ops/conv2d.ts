@@ -15,13 +15,15 @@
  *
  * Kernels: src/shaders/conv2d.wgsl, conv2d_transpose.wgsl, conv2d_backward_filter.wgsl (naive,
  * one invocation per output), conv2d_tiled*.wgsl, conv2d_transpose_tiled*.wgsl,
- * conv2d_backward_filter_tiled*.wgsl (register-tiled implicit GEMMs), conv2d_bias_grad.wgsl.
+ * conv2d_backward_filter_tiled*.wgsl (register-tiled implicit GEMMs), conv2d_bias_grad.wgsl; which
+ * one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
 import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
+import { ACT, TILE, pickKernel } from '../kernels.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
@@ -66,7 +68,7 @@ export function setConvVariant(v: ConvVariant): void {
 
 export function getConvVariant(): ConvVariant { return defaultVariant; }
 
-const ACT = { none: 0, relu: 1, sigmoid: 2 } as const;
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 // ---- geometry ---------------------------------------------------------------------------------
 
@@ -118,54 +120,33 @@ function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: Con
   return { S, padding, act, variant };
 }
 
-// ---- kernel launches (also used by the benches) -----------------------------------------------
+// ---- kernel launches (also used by the lab and the benchmark) ----------------------------------
 
-const WG = 64;
-const BIAS_WG = 256;
-
-/**
- * The register tiles of the tiled kernels (fixed: the WGSL unrolls them by hand, see
- * conv2d_tiled.wgsl). P: output pixels, C: output channels, R: input channels, per invocation.
- */
-export const TILES = {
-  conv2d_tiled: { P: 8, C: 8 }, conv2d_tiled_scalar: { P: 8, C: 4 },
-  conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
-  conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
-} as const;
-
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+/** The family a variant option names, as the kernel table spells it. */
+const family = (v: ConvVariant) => (v === 'naive' ? 'naive' : 'tiled');
 
 function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
 }
 
+/** Uniforms shared by the tiled kernels: the channel count as vec4 groups or scalars, and the block counts. */
+function channelUniforms(name: string, g: ConvGeometry): Record<string, number> {
+  return name.endsWith('_scalar') || !name.includes('tiled') ? { CO: g.CO } : { CO4: g.CO / 4 };
+}
+
 /**
  * The conv itself: x [N,H,W,CI], w [KH,KW,CI,CO], b [CO] | null -> y [N,OH,OW,CO] = act(b + x * w).
- * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar.
+ * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar (src/engine/kernels.ts).
  */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const base = { ...geomUniforms(g), hasBias: b ? 1 : 0 };
-  const constants = { ACT: ACT[act] };
-  let name: string;
-  let count: number;
-  let uniforms: Record<string, number>;
-  if (variant === 'naive') {
-    name = 'conv2d';
-    count = y.size;
-    uniforms = { count, ...base, CO: g.CO };
-  } else {
-    const vec4 = g.CO % 4 === 0;
-    name = vec4 ? 'conv2d_tiled' : 'conv2d_tiled_scalar';
-    const PB = ceilDiv(g.OW, TILES[name as 'conv2d_tiled'].P);
-    const CB = ceilDiv(g.CO, TILES[name as 'conv2d_tiled'].C);
-    count = g.N * g.OH * PB * CB;
-    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), PB, CB };
-  }
-  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG), constants });
+  const k = pickKernel('conv2d', 'forward', family(variant), { ...g });
+  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { PB: ceilDiv(g.OW, TILE[k.name as 'conv2d_tiled'].P), CB: ceilDiv(g.CO, TILE[k.name as 'conv2d_tiled'].C) };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k.name, g), ...blocks };
+  runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
   return y;
 }
 
@@ -178,25 +159,12 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const base = { ...geomUniforms(g), hasBias: b ? 1 : 0 };
-  const constants = { ACT: ACT[act] };
-  let name: string;
-  let count: number;
-  let uniforms: Record<string, number>;
-  if (variant === 'naive') {
-    name = 'conv2d_transpose';
-    count = y.size;
-    uniforms = { count, ...base, CO: g.CO };
-  } else {
-    const vec4 = g.CO % 4 === 0;
-    name = vec4 ? 'conv2d_transpose_tiled' : 'conv2d_transpose_tiled_scalar';
-    // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
-    const QB = ceilDiv(ceilDiv(g.W, g.S), TILES.conv2d_transpose_tiled.P);
-    const CB = ceilDiv(g.CI, TILES.conv2d_transpose_tiled.C);
-    count = g.N * g.H * g.S * QB * CB;
-    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), QB, CB };
-  }
-  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG), constants });
+  const k = pickKernel('conv2d', 'input-grad', family(variant), { ...g });
+  // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
+  const t = TILE[k.name as 'conv2d_transpose_tiled'];
+  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { QB: ceilDiv(ceilDiv(g.W, g.S), t.P), CB: ceilDiv(g.CI, t.C) };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k.name, g), ...blocks };
+  runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
   return y;
 }
 
@@ -209,23 +177,11 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const what = 'conv2d dw';
   const bindings = { x: x.view(what), dz: dz.view(what), dw: dw.view(what) };
   const { KH: _kh, ...geo } = geomUniforms(g);
-  const base = { N: g.N, ...geo };
-  let name: string;
-  let count: number;
-  let uniforms: Record<string, number>;
-  if (variant === 'naive') {
-    name = 'conv2d_backward_filter';
-    count = dw.size;
-    uniforms = { count, ...base, CO: g.CO };
-  } else {
-    const vec4 = g.CO % 4 === 0;
-    name = vec4 ? 'conv2d_backward_filter_tiled' : 'conv2d_backward_filter_tiled_scalar';
-    const IB = ceilDiv(g.CI, TILES[name as 'conv2d_backward_filter_tiled'].R);
-    const CB = ceilDiv(g.CO, TILES[name as 'conv2d_backward_filter_tiled'].C);
-    count = g.KH * g.KW * IB * CB;
-    uniforms = { count, ...base, ...(vec4 ? { CO4: g.CO / 4 } : { CO: g.CO }), IB, CB };
-  }
-  runtime().launch(name, { uniforms, bindings, workgroups: ceilDiv(count, WG) });
+  const k = pickKernel('conv2d', 'weight-grad', family(variant), { ...g });
+  const t = TILE[k.name as 'conv2d_backward_filter_tiled'];
+  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { IB: ceilDiv(g.CI, t.R), CB: ceilDiv(g.CO, t.C) };
+  const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g), ...blocks };
+  runtime().launch(k.name, { uniforms, bindings, dims: { ...g } });
   return dw;
 }
 
@@ -233,11 +189,11 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
 export function biasGrad(dz: Tensor): Tensor {
   const C = dz.shape[dz.shape.length - 1];
   const db = empty([C]);
+  const M = dz.size / C;
   runtime().launch('conv2d_bias_grad', {
-    uniforms: { M: dz.size / C, C },
+    uniforms: { M, C },
     bindings: { dz: dz.view('conv2d db'), db: db.view('conv2d db') },
-    workgroups: C,
-    constants: { WG: BIAS_WG },
+    dims: { M, C },
   });
   return db;
 }

@@ -5,20 +5,18 @@
 import { record, setGradKernels } from '../autograd.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, assertSameShape, empty } from '../tensor.ts';
+import { BINARY, UNARY } from '../kernels.ts';
 
 /** GPU vs float64 reference: exact up to float32 rounding of one or two operations. */
 export const tolerance = { atol: 1e-6, rtol: 1e-5 };
 
-const WG = 256;
-const UNARY = { copy: 0, scale: 1, relu: 2, sigmoid: 3, neg10log: 4, clamp01: 5 } as const;
-const BINARY = { add: 0, sub: 1, mul: 2, reluBackward: 3, sigmoidBackward: 4 } as const;
 
 function unary(op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor {
   const y = empty(x.shape);
   runtime().launch('unary', {
     uniforms: { count: x.size, alpha },
     bindings: { x: x.view(op), y: y.view(op) },
-    workgroups: Math.ceil(x.size / WG),
+    dims: { count: x.size },
     constants: { OP: UNARY[op] },
   });
   return y;
@@ -30,7 +28,7 @@ function binary(op: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
   runtime().launch('binary', {
     uniforms: { count: a.size },
     bindings: { a: a.view(op), b: b.view(op), out: out.view(op) },
-    workgroups: Math.ceil(a.size / WG),
+    dims: { count: a.size },
     constants: { OP: BINARY[op] },
   });
   return out;
@@ -102,13 +100,13 @@ export function fill(shape: readonly number[], value: number): Tensor {
 
 /** Sets every element of t to value (used to zero gradient buffers inside a command stream). */
 export function fillInPlace(t: Tensor, value: number): void {
-  runtime().launch('fill', { uniforms: { count: t.size, value }, bindings: { y: t.view('fill') }, workgroups: Math.ceil(t.size / WG) });
+  runtime().launch('fill', { uniforms: { count: t.size, value }, bindings: { y: t.view('fill') }, dims: { count: t.size } });
 }
 
 /** acc += g in place (gradient accumulation). */
 export function accumulate(acc: Tensor, g: Tensor): void {
   assertSameShape('accumulate', acc, g);
-  runtime().launch('accumulate', { uniforms: { count: acc.size }, bindings: { g: g.view('accumulate'), acc: acc.view('accumulate') }, workgroups: Math.ceil(acc.size / WG) });
+  runtime().launch('accumulate', { uniforms: { count: acc.size }, bindings: { g: g.view('accumulate'), acc: acc.view('accumulate') }, dims: { count: acc.size } });
 }
 
 setGradKernels({ accumulate, clone, fill });

@@ -17,6 +17,7 @@ import { ShapeError } from '../errors.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, assertSameShape, empty } from '../tensor.ts';
 import { negTenLog10 } from './elementwise.ts';
+import { REDUCE } from '../kernels.ts';
 
 /** GPU vs float64 reference for the MSE/MAE values and gradients. Forward: terms are >= 0, so the
  * bound is relative: ~1.5 ulp per term, 16 serial + 8 tree levels per pass, two passes up to 16M
@@ -29,10 +30,8 @@ export const tolerance = { atol: 1e-12, rtol: 1e-5 };
  * elsewhere. So the tolerance is mostly absolute, in dB. */
 export const psnrTolerance = { atol: 2e-5, rtol: 1e-6 };
 
-const WG = 256;
 /** Elements per workgroup in a pass: 16 serial terms per invocation (see the error bound above). */
 export const CHUNK = 4096;
-const MODE = { sqdiff: 0, absdiff: 1, sum: 2 } as const;
 
 export type ReduceKind = 'sqdiff' | 'absdiff';
 
@@ -48,7 +47,7 @@ function segmentedSum(a: BufferView, b: BufferView, mode: number, S: number, L: 
     rt.launch('reduce', {
       uniforms: { total: S, segLen: L, chunkLen: L, chunks: 1, scale },
       bindings: { a, b, out: out.view('reduce') },
-      workgroups: S,
+      dims: { segments: S, segLen: L, chunks: 1 },
       constants: { MODE: mode },
     });
     return out;
@@ -57,11 +56,11 @@ function segmentedSum(a: BufferView, b: BufferView, mode: number, S: number, L: 
   rt.launch('reduce', {
     uniforms: { total: S * chunks, segLen: L, chunkLen, chunks, scale: 1 },
     bindings: { a, b, out: partials.view('reduce') },
-    workgroups: S * chunks,
+    dims: { segments: S, segLen: L, chunks },
     constants: { MODE: mode },
   });
   const pv = partials.view('reduce');
-  const out = segmentedSum(pv, pv, MODE.sum, S, chunks, scale, chunkLen);
+  const out = segmentedSum(pv, pv, REDUCE.sum, S, chunks, scale, chunkLen);
   partials.dispose(); // safe with the pending pass-2 dispatch: later commands run after it
   return out;
 }
@@ -81,18 +80,19 @@ export function reduceMean(a: Tensor, b: Tensor, kind: ReduceKind, segments: num
     throw new ShapeError(`reduceMean: chunkLen must be a positive integer or Infinity, got ${chunkLen}`);
   }
   const L = a.size / segments;
-  return segmentedSum(a.view(kind), b.view(kind), MODE[kind], segments, L, 1 / L, chunkLen);
+  return segmentedSum(a.view(kind), b.view(kind), REDUCE[kind], segments, L, 1 / L, chunkLen);
 }
 
-function lossGrad(kind: ReduceKind, a: Tensor, b: Tensor, g: Tensor, sign: 1 | -1): Tensor {
+/** reduce_backward.wgsl: the gradient of mean f(a, b) for a (sign 1) or b (sign -1), scaled by g [1]. */
+export function lossGrad(kind: ReduceKind, a: Tensor, b: Tensor, g: Tensor, sign: 1 | -1): Tensor {
   const d = empty(a.shape);
   // Exactly -dA for dB: only the sign of the f32 scale differs.
   const scale = (sign * (kind === 'sqdiff' ? 2 : 1)) / a.size;
   runtime().launch('reduce_backward', {
     uniforms: { count: a.size, scale },
     bindings: { a: a.view(`${kind} backward`), b: b.view(`${kind} backward`), g: g.view(`${kind} backward`), d: d.view(`${kind} backward`) },
-    workgroups: Math.ceil(a.size / WG),
-    constants: { MODE: MODE[kind] },
+    dims: { count: a.size },
+    constants: { MODE: REDUCE[kind] },
   });
   return d;
 }

@@ -17,8 +17,8 @@
 import { EngineError, ShapeError } from '../errors.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty, tensor } from '../tensor.ts';
+import { NOISE } from '../kernels.ts';
 
-const WG = 256;
 
 export interface NoiseSeed {
   /** Integer in [0, 2^32). */
@@ -44,7 +44,6 @@ export type NoiseOptions = GaussianNoise | SaltPepperNoise | PoissonNoise | Spec
 
 /** Philox streams (counter word 1); 4 is the host's per-image sigma draw. */
 export const NOISE_STREAM = { gaussian: 0, saltPepper: 1, poisson: 2, speckle: 3, sigma: 4 } as const;
-const KIND = { gaussian: 0, saltPepper: 1, poisson: 2, speckle: 3 } as const;
 
 /** lambda above which poisson uses the normal approximation (rounded, clamped at 0) instead of Knuth's method. */
 export const POISSON_NORMAL_ABOVE = 30;
@@ -163,8 +162,8 @@ export function addNoise(clean: Tensor, o: NoiseOptions): Tensor {
     uniforms: { count: clean.size, C, imageSize: H * W * C, seed, step, thr, peak },
     // salt & pepper and poisson read no sigma: x stands in for the unused binding.
     bindings: { x, s: s ? s.view('addNoise') : x, y: y.view('addNoise') },
-    workgroups: Math.ceil(clean.size / WG),
-    constants: { KIND: KIND[o.kind] },
+    dims: { count: clean.size },
+    constants: { KIND: NOISE[o.kind] },
   });
   s?.dispose(); // safe with the pending dispatch: a reuse writes only after flushing it
   return y;

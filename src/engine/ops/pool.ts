@@ -13,14 +13,12 @@
  */
 import { record } from '../autograd.ts';
 import { EngineError, ShapeError } from '../errors.ts';
-import { runtime } from '../runtime.ts';
+import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 
 /** GPU vs float64 reference: exact. Forward selects an input value and backward copies dY or 0;
  * no arithmetic, so any difference is a bug (wrong window, wrong winner). */
 export const tolerance = { atol: 0, rtol: 0 };
-
-const WG = 256;
 
 export type PoolPadding = 'valid' | 'same';
 
@@ -38,12 +36,26 @@ export function maxPool2d(x: Tensor, opts: { padding?: PoolPadding } = {}): Tens
   const padding = opts.padding ?? 'valid';
   if (padding !== 'valid' && padding !== 'same') throw new ShapeError(`maxPool2d: padding must be 'valid' or 'same', got '${String(padding)}'`);
   if (x.shape.length !== 4) throw new ShapeError(`maxPool2d: input must be NHWC (rank 4), got shape [${x.shape}]`);
-  const [N, H, W, C] = x.shape;
+  const [, H, W] = x.shape;
   const OH = poolOutSize(H, padding);
   const OW = poolOutSize(W, padding);
   if (OH < 1 || OW < 1) {
     throw new ShapeError(`maxPool2d: input [${x.shape}] has a spatial size of 1, which 'valid' 2x2 pooling reduces to 0; use padding 'same' or a larger input`);
   }
+  const { y, arg } = maxPoolForward(x, OH, OW);
+  let released = false;
+  const release = () => { if (!released) { released = true; runtime().release(arg.buffer); } };
+  return record(y, 'maxPool2d', [x], (dy) => {
+    if (released) throw new EngineError('maxPool2d backward: the saved argmax was already released (the output was disposed or already back-propagated)');
+    return [maxPoolBackward(dy, arg, x.shape)];
+  }, release);
+}
+
+// ---- kernel launches (also used by the lab and the benchmark) ----------------------------------
+
+/** maxpool2d.wgsl: x [N,H,W,C] -> y [N,OH,OW,C] and the argmax (a pooled buffer the caller releases). */
+export function maxPoolForward(x: Tensor, OH: number, OW: number): { y: Tensor; arg: BufferView } {
+  const [N, H, W, C] = x.shape;
   const rt = runtime();
   const y = empty([N, OH, OW, C]);
   const count = y.size;
@@ -53,18 +65,21 @@ export function maxPool2d(x: Tensor, opts: { padding?: PoolPadding } = {}): Tens
   rt.launch('maxpool2d', {
     uniforms: { count, ...dims },
     bindings: { x: x.view('maxPool2d'), y: y.view('maxPool2d'), arg: argView },
-    workgroups: Math.ceil(count / WG),
+    dims: { N, ...dims },
   });
-  let released = false;
-  const release = () => { if (!released) { released = true; runtime().release(arg); } };
-  return record(y, 'maxPool2d', [x], (dy) => {
-    if (released) throw new EngineError('maxPool2d backward: the saved argmax was already released (the output was disposed or already back-propagated)');
-    const dx = empty(x.shape);
-    runtime().launch('maxpool2d_backward', {
-      uniforms: { count: dx.size, ...dims },
-      bindings: { dy: dy.view('maxPool2d backward'), arg: argView, dx: dx.view('maxPool2d backward') },
-      workgroups: Math.ceil(dx.size / WG),
-    });
-    return [dx];
-  }, release);
+  return { y, arg: argView };
+}
+
+/** maxpool2d_backward.wgsl: dy [N,OH,OW,C] through the saved argmax -> dx of shape xShape. */
+export function maxPoolBackward(dy: Tensor, arg: BufferView, xShape: readonly number[]): Tensor {
+  const [N, H, W, C] = xShape;
+  const [, OH, OW] = dy.shape;
+  const dims = { H, W, C, OH, OW };
+  const dx = empty(xShape);
+  runtime().launch('maxpool2d_backward', {
+    uniforms: { count: dx.size, ...dims },
+    bindings: { dy: dy.view('maxPool2d backward'), arg, dx: dx.view('maxPool2d backward') },
+    dims: { N, ...dims },
+  });
+  return dx;
 }

@@ -7,6 +7,7 @@
 import { ShapeError } from '../errors.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, assertSameShape, empty } from '../tensor.ts';
+import { KERNELS } from '../kernels.ts';
 
 /** GPU vs float64 reference, absolute on SSIM values in [-1, 1]. The kernel sums differences from
  * each window's centre pixel with exactly normalised weights: measured errors are <= 2e-7 on
@@ -15,7 +16,6 @@ import { type Tensor, assertSameShape, empty } from '../tensor.ts';
  * headroom for other compilers' FMA contraction. */
 export const tolerance = { atol: 1e-5, rtol: 0 };
 
-const WG = 256;
 /** The window side: images must be at least this large in H and W. */
 export const SSIM_WINDOW = 11;
 
@@ -29,19 +29,19 @@ export function ssimPerImage(a: Tensor, b: Tensor): Tensor {
   }
   const OW = W - SSIM_WINDOW + 1;
   const mapSize = (H - SSIM_WINDOW + 1) * OW * C;
-  const chunks = Math.ceil(mapSize / WG);
+  const chunks = Math.ceil(mapSize / KERNELS.ssim.wg) // one workgroup per chunk of the map (src/engine/kernels.ts);
   const rt = runtime();
   const partial = empty([N * chunks], 'ssim partial sums');
   rt.launch('ssim', {
     uniforms: { total: N * chunks, chunks, mapSize, W, C, OW, imageSize: H * W * C },
     bindings: { a: a.view('ssimPerImage'), b: b.view('ssimPerImage'), partial: partial.view('ssimPerImage') },
-    workgroups: N * chunks,
+    dims: { N, H, W, C },
   });
   const out = empty([N], 'ssim');
   rt.launch('ssim_mean', {
     uniforms: { N, chunks, mapSize },
     bindings: { partial: partial.view('ssimPerImage'), out: out.view('ssimPerImage') },
-    workgroups: N,
+    dims: { N, H, W, C },
   });
   partial.dispose(); // safe with the pending dispatch: later commands run after it
   return out;

@@ -14,8 +14,6 @@ import { type Tensor, empty } from '../tensor.ts';
  * rtol covers larger gradients. A wrong block or index gives errors of order |dY|. */
 export const tolerance = { atol: 5e-6, rtol: 1e-6 };
 
-const WG = 256;
-
 /** y [N, H*F, W*F, C]: each input pixel repeated over an F x F block. F is an integer >= 1. */
 export function upsampleNearest(x: Tensor, factor: number): Tensor {
   if (!Number.isInteger(factor) || factor < 1) throw new ShapeError(`upsampleNearest: factor must be an integer >= 1, got ${factor}`);
@@ -27,15 +25,20 @@ export function upsampleNearest(x: Tensor, factor: number): Tensor {
   runtime().launch('upsample_nearest', {
     uniforms: { count: y.size, ...dims },
     bindings: { x: x.view('upsampleNearest'), y: y.view('upsampleNearest') },
-    workgroups: Math.ceil(y.size / WG),
+    dims: { N, ...dims },
   });
-  return record(y, 'upsampleNearest', [x], (dy) => {
-    const dx = empty(x.shape);
-    runtime().launch('upsample_nearest_backward', {
-      uniforms: { count: dx.size, ...dims },
-      bindings: { dy: dy.view('upsampleNearest backward'), dx: dx.view('upsampleNearest backward') },
-      workgroups: Math.ceil(dx.size / WG),
-    });
-    return [dx];
+  return record(y, 'upsampleNearest', [x], (dy) => [upsampleBackward(dy, F, x.shape)]);
+}
+
+/** upsample_nearest_backward.wgsl: dy [N,H*F,W*F,C] -> dx of shape xShape, each the sum of its block. */
+export function upsampleBackward(dy: Tensor, F: number, xShape: readonly number[]): Tensor {
+  const [N, H, W, C] = xShape;
+  const dims = { H, W, C, F };
+  const dx = empty(xShape);
+  runtime().launch('upsample_nearest_backward', {
+    uniforms: { count: dx.size, ...dims },
+    bindings: { dy: dy.view('upsampleNearest backward'), dx: dx.view('upsampleNearest backward') },
+    dims: { N, ...dims },
   });
+  return dx;
 }

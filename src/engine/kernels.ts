@@ -1,0 +1,198 @@
+/**
+ * The kernel table: one plain-data row per `.wgsl` file in src/shaders. The runtime computes
+ * dispatch sizes from it, ops pick their variant from it, and the lab (lab.html) and the benchmark
+ * (`npm run bench`) iterate it. tests/kernels.node.test.ts checks every row against the file's
+ * reflection (wgsl_reflect) and header, and that every file has a row.
+ *
+ * Shapes ("dims") are plain records of integers. Conv rows take the conv geometry of
+ * src/engine/ops/conv2d.ts: the conv [N,H,W,CI] -> [N,OH,OW,CO], weights [KH,KW,CI,CO], stride S,
+ * padding before PT/PL. Its transposed conv and gradients are phrased in that same geometry.
+ * Elementwise rows take { count }. FLOP = 2 per multiply-add; bytes = each tensor read or written
+ * once (the compulsory traffic, what a roofline divides by).
+ */
+
+export type Dims = Record<string, number>;
+export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'optimizer' | 'metric' | 'data' | 'autograd';
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'only';
+
+export interface KernelRow {
+  /** The file src/shaders/<name>.wgsl. */
+  name: string;
+  /** The op that launches it (an engine module under src/engine). */
+  op: string;
+  /** Where the op module lives, for links. */
+  launcher: string;
+  role: Role;
+  /** Another op this kernel also serves, by duality (e.g. conv2d's dx is conv2dTranspose's forward). */
+  alsoServes?: string;
+  variant: Variant;
+  /** When this variant applies (rows of one op, role and family are tried in order). */
+  when?: { text: string; test(d: Dims): boolean };
+  /** Workgroup size: the `override WG` passed to every pipeline of this kernel. */
+  wg: number;
+  /** Outputs each invocation computes (a register tile), or 0 for a workgroup-cooperative reduction. */
+  perInvocation: number;
+  /** The dims the formulas read (and the lab asks for). */
+  dims: readonly string[];
+  invocations(d: Dims): number;
+  /** Workgroups dispatched (folded into 2-D by the runtime when over the per-dimension limit). */
+  workgroups(d: Dims): number;
+  flops(d: Dims): number;
+  bytes(d: Dims): number;
+  /** The float64 reference that checks it (a function of src/engine/reference.ts or referenceData.ts). */
+  reference: string;
+  /** Kernels that compute its backward (empty for gradient, optimizer, metric and data kernels). */
+  backward: readonly string[];
+}
+
+// ---- named op codes: each `<TABLE>_<KEY>` const in the WGSL must equal the value here -----------
+
+/** Fused activation of the conv kernels (override ACT): ACT_NONE, ACT_RELU, ACT_SIGMOID. */
+export const ACT = { none: 0, relu: 1, sigmoid: 2 } as const;
+/** unary.wgsl's override OP: UNARY_COPY ... UNARY_CLAMP01. */
+export const UNARY = { copy: 0, scale: 1, relu: 2, sigmoid: 3, neg10log: 4, clamp01: 5 } as const;
+/** binary.wgsl's override OP: BINARY_ADD ... BINARY_SIGMOID_BACKWARD. */
+export const BINARY = { add: 0, sub: 1, mul: 2, reluBackward: 3, sigmoidBackward: 4 } as const;
+/** reduce.wgsl and reduce_backward.wgsl's override MODE: REDUCE_SQDIFF, REDUCE_ABSDIFF, REDUCE_SUM. */
+export const REDUCE = { sqdiff: 0, absdiff: 1, sum: 2 } as const;
+/** noise.wgsl's override KIND: NOISE_GAUSSIAN ... NOISE_SPECKLE. */
+export const NOISE = { gaussian: 0, saltPepper: 1, poisson: 2, speckle: 3 } as const;
+/** augment.wgsl's uniform `fill`: FILL_NEAREST, FILL_REFLECT. */
+export const FILL = { nearest: 0, reflect: 1 } as const;
+
+/** Every code table by its WGSL prefix (the test reads the WGSL consts through this). */
+export const CODE_TABLES: Record<string, Record<string, number>> = { ACT, UNARY, BINARY, REDUCE, NOISE, FILL };
+
+/** The WGSL name of a code: ('BINARY', 'reluBackward') -> 'BINARY_RELU_BACKWARD'. */
+export const wgslCodeName = (table: string, key: string) => `${table}_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+
+// ---- formulas ---------------------------------------------------------------------------------
+
+const cdiv = (a: number, b: number) => Math.ceil(a / b);
+const CONV_DIMS = ['N', 'H', 'W', 'CI', 'OH', 'OW', 'CO', 'KH', 'KW', 'S', 'PT', 'PL'] as const;
+/** Multiply-adds of the conv (padding taps counted, as everyone quotes convs). */
+const convFlops = (d: Dims) => 2 * d.N * d.OH * d.OW * d.CO * d.KH * d.KW * d.CI;
+const xBytes = (d: Dims) => 4 * d.N * d.H * d.W * d.CI;
+const yBytes = (d: Dims) => 4 * d.N * d.OH * d.OW * d.CO;
+const wBytes = (d: Dims) => 4 * d.KH * d.KW * d.CI * d.CO;
+/** Register tiles of the tiled conv kernels: P output pixels x C channels (x R input channels). */
+export const TILE = {
+  conv2d_tiled: { P: 8, C: 8 }, conv2d_tiled_scalar: { P: 8, C: 4 },
+  conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
+  conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
+} as const;
+
+const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
+const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
+
+type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
+
+const CONV = 'src/engine/ops/conv2d.ts';
+const LAUNCHERS: Record<string, string> = {
+  conv2d: CONV, elementwise: 'src/engine/ops/elementwise.ts', autograd: 'src/engine/ops/elementwise.ts',
+  maxPool2d: 'src/engine/ops/pool.ts', upsampleNearest: 'src/engine/ops/upsample.ts', loss: 'src/engine/ops/loss.ts',
+  ssim: 'src/engine/ops/ssim.ts', adam: 'src/engine/optim.ts', noise: 'src/engine/ops/noise.ts', augment: 'src/engine/ops/augment.ts',
+};
+
+function convRows(): RowSpec[] {
+  const fwd = { op: 'conv2d', role: 'forward' as const, dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + wBytes(d) + 4 * d.CO + yBytes(d), reference: 'conv2d' };
+  const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
+  const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
+  const fwdBack = (family: string) => family === 'naive'
+    ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
+    : ['binary', 'conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar', 'conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
+  const dxBack = (family: string) => family === 'naive'
+    ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
+    : ['binary', 'conv2d_tiled', 'conv2d_tiled_scalar', 'conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
+  return [
+    { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
+    { ...fwd, name: 'conv2d_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
+      invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled.P) * cdiv(d.CO, TILE.conv2d_tiled.C), backward: fwdBack('tiled') },
+    { ...fwd, name: 'conv2d_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
+      invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled_scalar.P) * cdiv(d.CO, TILE.conv2d_tiled_scalar.C), backward: fwdBack('tiled') },
+    { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
+    // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
+    { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
+      invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled.C), backward: dxBack('tiled') },
+    { ...dx, name: 'conv2d_transpose_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 64,
+      invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_scalar.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_scalar.C), backward: dxBack('tiled') },
+    { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
+    { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
+      invocations: (d) => d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled.C) },
+    { ...dw, name: 'conv2d_backward_filter_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
+      invocations: (d) => d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
+    // One workgroup per channel sums its M = N*OH*OW values cooperatively.
+    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 256, perInvocation: 0, dims: ['M', 'C'],
+      invocations: (d) => d.C * 256, workgroups: (d) => d.C, flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
+  ];
+}
+
+/** An elementwise row over { count }: `flop` and `bytes` per element. */
+function elementwise(name: string, op: string, role: Role, flop: number, bytes: number, reference: string, backward: string[] = [], wg = 256): RowSpec {
+  return { name, op, role, variant: 'only', wg, perInvocation: 1, dims: ['count'], invocations: (d) => d.count, flops: (d) => flop * d.count, bytes: (d) => bytes * d.count, reference, backward };
+}
+
+const ROWS: RowSpec[] = [
+  ...convRows(),
+  elementwise('unary', 'elementwise', 'forward', 1, 8, 'relu', ['binary', 'unary']),
+  elementwise('binary', 'elementwise', 'forward', 1, 12, 'add', ['binary', 'unary']),
+  elementwise('fill', 'autograd', 'autograd', 0, 4, 'zeros'),
+  elementwise('accumulate', 'autograd', 'autograd', 1, 12, 'add'),
+  { name: 'maxpool2d', op: 'maxPool2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'OH', 'OW'],
+    invocations: (d) => d.N * d.OH * d.OW * d.C, flops: (d) => 3 * d.N * d.OH * d.OW * d.C, bytes: (d) => 4 * d.N * d.C * (d.H * d.W + 2 * d.OH * d.OW),
+    reference: 'maxPool2d', backward: ['maxpool2d_backward'] },
+  { name: 'maxpool2d_backward', op: 'maxPool2d', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'OH', 'OW'],
+    invocations: (d) => d.N * d.H * d.W * d.C, flops: () => 0, bytes: (d) => 4 * d.N * d.C * (d.H * d.W + 2 * d.OH * d.OW),
+    reference: 'maxPool2dBackward', backward: [] },
+  { name: 'upsample_nearest', op: 'upsampleNearest', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'F'],
+    invocations: (d) => d.N * d.H * d.F * d.W * d.F * d.C, flops: () => 0, bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+    reference: 'upsampleNearest', backward: ['upsample_nearest_backward'] },
+  { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'F'],
+    invocations: (d) => d.N * d.H * d.W * d.C, flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+    reference: 'upsampleNearestBackward', backward: [] },
+  // One workgroup per chunk of a segment, a tree reduction in workgroup memory.
+  { name: 'reduce', op: 'loss', role: 'metric', variant: 'only', wg: 256, perInvocation: 0, dims: ['segments', 'segLen', 'chunks'],
+    invocations: (d) => d.segments * d.chunks * 256, workgroups: (d) => d.segments * d.chunks,
+    flops: (d) => 3 * d.segments * d.segLen, bytes: (d) => 8 * d.segments * d.segLen + 4 * d.segments * d.chunks,
+    reference: 'mse', backward: ['reduce_backward'] },
+  elementwise('reduce_backward', 'loss', 'input-grad', 3, 12, 'mseBackward'),
+  { name: 'ssim', op: 'ssim', role: 'metric', variant: 'only', wg: 256, perInvocation: 0, dims: ['N', 'H', 'W', 'C'],
+    invocations: (d) => d.N * ssimChunks(d) * 256, workgroups: (d) => d.N * ssimChunks(d),
+    flops: (d) => 1200 * d.N * ssimMap(d), bytes: (d) => 8 * d.N * d.H * d.W * d.C + 4 * d.N * ssimChunks(d), reference: 'ssimPerImage', backward: [] },
+  { name: 'ssim_mean', op: 'ssim', role: 'metric', variant: 'only', wg: 256, perInvocation: 0, dims: ['N', 'H', 'W', 'C'],
+    invocations: (d) => d.N * 256, workgroups: (d) => d.N, flops: (d) => d.N * ssimChunks(d), bytes: (d) => 4 * d.N * (ssimChunks(d) + 1), reference: 'ssimPerImage', backward: [] },
+  elementwise('adam', 'adam', 'optimizer', 12, 28, 'adamStep'),
+  elementwise('noise', 'noise', 'data', 60, 8, 'gaussianNoise'),
+  elementwise('augment', 'augment', 'data', 20, 20, 'flipRotate'),
+];
+
+/** SSIM's valid map per image (11x11 windows) and its chunks of 256 values. */
+const ssimMap = (d: Dims) => (d.H - 10) * (d.W - 10) * d.C;
+const ssimChunks = (d: Dims) => cdiv(ssimMap(d), 256);
+
+/** Every kernel, by file name. */
+export const KERNELS: Readonly<Record<string, KernelRow>> = Object.freeze(Object.fromEntries(ROWS.map((r) => [r.name, Object.freeze({
+  ...r,
+  launcher: LAUNCHERS[r.op],
+  workgroups: r.workgroups ?? ((d: Dims) => cdiv(r.invocations(d), r.wg)),
+})])));
+
+/** The row of a kernel; throws naming the known ones. */
+export function kernelRow(name: string): KernelRow {
+  const r = KERNELS[name];
+  if (!r) throw new Error(`no kernel '${name}' in the kernel table (src/engine/kernels.ts); have: ${Object.keys(KERNELS).join(', ')}`);
+  return r;
+}
+
+/**
+ * The kernel an op launches for a role and family at these dims: the first row of that op, role
+ * and family ('naive' or 'tiled', which covers 'tiled-scalar') whose `when` holds.
+ */
+export function pickKernel(op: string, role: Role, family: 'naive' | 'tiled' | 'only', d: Dims): KernelRow {
+  for (const r of ROWS) {
+    if (r.op !== op || r.role !== role) continue;
+    const fam = r.variant === 'tiled-scalar' ? 'tiled' : r.variant;
+    if (fam === family && (!r.when || r.when.test(d))) return KERNELS[r.name];
+  }
+  throw new Error(`no ${family} kernel for ${op} ${role} at ${JSON.stringify(d)}`);
+}

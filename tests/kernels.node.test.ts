@@ -1,0 +1,108 @@
+/**
+ * The kernel table (src/engine/kernels.ts) against the kernels themselves: every .wgsl file has a
+ * row and every row a file; each row's workgroup size, bindings, variant condition and backward
+ * agree with the file's reflection and header; the named op codes agree on both sides; the
+ * formulas give sane numbers; ops pick the variant the table says.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { reflectKernel } from '../src/engine/kernel.ts';
+import { CODE_TABLES, KERNELS, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import * as reference from '../src/engine/reference.ts';
+import * as referenceData from '../src/engine/referenceData.ts';
+
+const DIR = 'src/shaders';
+const files = readdirSync(DIR).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, '')).sort();
+const source = (name: string) => readFileSync(`${DIR}/${name}.wgsl`, 'utf8');
+/** The leading comment block of a file: its documentation. */
+const header = (src: string) => src.split('\n').filter((_, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('//'))).join('\n');
+
+// A DnCNN layer and a strided, odd-sized one: every formula must give positive integers at both.
+const CONV_SHAPES = [
+  { N: 16, H: 40, W: 40, CI: 64, OH: 40, OW: 40, CO: 64, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 },
+  { N: 2, H: 7, W: 5, CI: 3, OH: 4, OW: 3, CO: 5, KH: 3, KW: 3, S: 2, PT: 1, PL: 1 },
+];
+const OTHER_SHAPES = [
+  { count: 1000, N: 2, H: 16, W: 12, C: 3, OH: 8, OW: 6, F: 2, M: 384, segments: 2, segLen: 576, chunks: 1 },
+];
+
+describe('the kernel table', () => {
+  it('has a row for every .wgsl file in src/shaders, and a file for every row', () => {
+    expect(Object.keys(KERNELS).sort()).toEqual(files);
+  });
+
+  for (const name of files) {
+    it(`${name}: workgroup size, bindings, condition and backward agree with the file`, () => {
+      const row = KERNELS[name];
+      const src = source(name);
+      const head = header(src);
+      const info = reflectKernel(name, src);
+      // WG: an override whose default is the table's size (the runtime passes it explicitly too).
+      expect(info.overrides).toContain('WG');
+      expect(src).toMatch(new RegExp(`override WG: u32 = ${row.wg}u;`));
+      // The header documents every binding with its access, as "<binding> <name> (<access>".
+      for (const s of info.storage) expect(head, `${name}: header binding ${s.name}`).toContain(`${s.binding} ${s.name} (${s.access}`);
+      expect(head).toMatch(/Dispatch/);
+      expect(head).toMatch(/Cost/);
+      if (row.when) expect(head, `${name}: header states its condition`).toContain(row.when.text);
+      if (row.backward.length) {
+        expect(head).toMatch(/Backward[^:\n]*:(?! none)/);
+        for (const b of row.backward) expect(KERNELS[b], `${name}: backward kernel ${b}`).toBeDefined();
+      } else {
+        expect(head).toMatch(/Backward(: none| of:)/);
+      }
+      // The reference that checks it exists.
+      const refs = { ...reference, ...referenceData } as Record<string, unknown>;
+      expect(typeof refs[row.reference], `${name}: reference ${row.reference}`).toBe('function');
+      expect(row.launcher, `${name}: launcher of op ${row.op}`).toMatch(/^src\/engine\/.*\.ts$/);
+      // The launcher names it, unless the op picks it from the table (the conv families).
+      if (!row.when && row.variant !== 'naive') expect(readFileSync(row.launcher, 'utf8'), `${row.launcher} launches ${name}`).toContain(`'${name}'`);
+    });
+  }
+
+  it('op codes: every <TABLE>_<KEY> const in the WGSL equals the table, every code is used, no bare case labels', () => {
+    const seen = new Set<string>();
+    for (const name of files) {
+      const src = source(name);
+      for (const m of src.matchAll(/^const ([A-Z0-9]+)_([A-Z0-9_]+): u32 = (\d+)u;/gm)) {
+        const table = CODE_TABLES[m[1]];
+        if (!table) continue;
+        const key = Object.keys(table).find((k) => wgslCodeName(m[1], k) === `${m[1]}_${m[2]}`);
+        expect(key, `${name}: ${m[1]}_${m[2]} has no entry in ${m[1]}`).toBeDefined();
+        expect(table[key!], `${name}: ${m[1]}_${m[2]}`).toBe(Number(m[3]));
+        seen.add(`${m[1]}.${key}`);
+      }
+      // A switch over an override (ACT, OP, MODE, KIND) names its cases.
+      for (const m of src.matchAll(/switch (ACT|OP|MODE|KIND) \{([^]*?)\n {2}\}/g)) {
+        expect(m[2], `${name}: switch ${m[1]} uses bare numbers`).not.toMatch(/case \d/);
+      }
+    }
+    for (const [t, table] of Object.entries(CODE_TABLES)) for (const k of Object.keys(table)) expect(seen, `${t}.${k} declared in no kernel`).toContain(`${t}.${k}`);
+  });
+
+  it('formulas give positive integers; tiles cover every output exactly once per invocation count', () => {
+    for (const row of Object.values(KERNELS)) {
+      const shapes = row.op === 'conv2d' && row.role !== 'bias-grad' ? CONV_SHAPES : OTHER_SHAPES;
+      for (const d of shapes) {
+        for (const [what, v] of [['invocations', row.invocations(d)], ['workgroups', row.workgroups(d)], ['bytes', row.bytes(d)], ['flops', row.flops(d)]] as const) {
+          expect(Number.isInteger(v) && v >= 0, `${row.name} ${what} = ${v}`).toBe(true);
+        }
+        expect(row.workgroups(d)).toBeGreaterThan(0);
+        expect(row.workgroups(d) * row.wg).toBeGreaterThanOrEqual(row.invocations(d));
+      }
+    }
+    // The forward conv's outputs: invocations x outputs per invocation covers N*OH*OW*CO.
+    const d = CONV_SHAPES[0];
+    expect(KERNELS.conv2d_tiled.invocations(d) * KERNELS.conv2d_tiled.perInvocation).toBe(d.N * d.OH * d.OW * d.CO);
+    expect(KERNELS.conv2d.flops(d)).toBe(2 * 16 * 40 * 40 * 64 * 9 * 64);
+  });
+
+  it('pickKernel: vec4 tiles when CO % 4 == 0, scalar tiles otherwise, naive on request', () => {
+    const [a, b] = CONV_SHAPES;
+    expect(pickKernel('conv2d', 'forward', 'tiled', a).name).toBe('conv2d_tiled');
+    expect(pickKernel('conv2d', 'forward', 'tiled', b).name).toBe('conv2d_tiled_scalar');
+    expect(pickKernel('conv2d', 'input-grad', 'tiled', b).name).toBe('conv2d_transpose_tiled_scalar');
+    expect(pickKernel('conv2d', 'weight-grad', 'naive', a).name).toBe('conv2d_backward_filter');
+    expect(() => pickKernel('conv2d', 'optimizer', 'tiled', a)).toThrow(/no tiled kernel/);
+  });
+});
