@@ -80,7 +80,7 @@ async function runOp(req: OpRequest): Promise<OpResponse> {
 declare global {
   interface Window {
     engine: typeof engine;
-    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS; model: typeof loadModel; app: typeof loadApp };
+    h: { f32ToB64: typeof f32ToB64; b64ToF32: typeof b64ToF32; runOp: typeof runOp; OPS: typeof OPS; model: typeof loadModel; app: typeof loadApp; lab: typeof loadLab };
     harnessReady: Promise<{ ok: true; adapter: engine.AdapterSummary } | { ok: false; error: string }>;
   }
 }
@@ -101,7 +101,14 @@ const loadApp = async () => ({
   ...(await import('../../src/model/presets.ts')),
 });
 
-window.h = { f32ToB64, b64ToF32, runOp, OPS, model: loadModel, app: loadApp };
+/** The kernel lab's modules (checks, shapes, timing, TF.js peers), loaded on demand. */
+const loadLab = async () => ({
+  ...(await import('../../src/lab/check.ts')),
+  ...(await import('../../src/lab/shapes.ts')),
+  ...(await import('../../src/lab/cases.ts')),
+});
+
+window.h = { f32ToB64, b64ToF32, runOp, OPS, model: loadModel, app: loadApp, lab: loadLab };
 window.harnessReady = engine.initEngine()
   .then((rt) => ({ ok: true as const, adapter: rt.ctx.summary }))
   .catch((e: Error) => ({ ok: false as const, error: `${e.name}: ${e.message}` }));

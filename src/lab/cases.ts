@@ -1,0 +1,292 @@
+/**
+ * How to run and check each kernel of the table on its own: seeded inputs for a shape, a launch
+ * of exactly that kernel (through the op module's own launch function), its float64 reference,
+ * its tolerance, and the same computation in TensorFlow.js where TF.js has it. The lab page's
+ * Check and Time and `npm run bench`'s kernel rows both run these.
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import {
+  Adam, ParameterStore, type Tensor, addNoise, add, applyAugment, augmentParamsFrom, biasGrad, convForward, convOutputSize,
+  convTranspose, fillInPlace, filterGrad, relu, reduceMean, ssimPerImage, tensor, upsampleNearest,
+} from '../engine/index.ts';
+import { type Dims, KERNELS, type KernelRow } from '../engine/kernels.ts';
+import { accumulate as accumulateInto } from '../engine/ops/elementwise.ts';
+import { lossGrad } from '../engine/ops/loss.ts';
+import { runtime } from '../engine/runtime.ts';
+import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
+import { upsampleBackward } from '../engine/ops/upsample.ts';
+import type { ConvGeometry } from '../engine/ops/conv2d.ts';
+import { Rng } from '../engine/random.ts';
+import * as ref from '../engine/reference.ts';
+import * as refData from '../engine/referenceData.ts';
+import { tolerance as convTol } from '../engine/ops/conv2d.ts';
+import { tolerance as ewTol } from '../engine/ops/elementwise.ts';
+import { tolerance as poolTol } from '../engine/ops/pool.ts';
+import { tolerance as upTol } from '../engine/ops/upsample.ts';
+import { lossTolerance, ssimTolerance } from '../engine/index.ts';
+import type * as Peer from './tfjs.ts';
+
+export type RefT = ref.RefTensor;
+export interface Tol { atol: number; rtol: number }
+type TfT = TfCore.Tensor;
+
+export interface KernelCase {
+  kernel: string;
+  /** Inputs for these dims: float64 arrays holding float32 values (seeded by rng). */
+  inputs(d: Dims, rng: Rng): Record<string, RefT>;
+  /** Launches exactly this kernel on the uploaded inputs (recorded, not submitted); returns its output. */
+  run(t: Record<string, Tensor>, d: Dims): Tensor;
+  /** The float64 reference of that output. */
+  reference(a: Record<string, RefT>, d: Dims): RefT;
+  tol: Tol;
+  /** The same computation in TF.js, or null when TF.js has no single op for it. */
+  tfjs: ((tf: typeof TfCore, peer: typeof Peer, t: Record<string, TfT>, d: Dims) => TfT) | null;
+  /** Why TF.js has no counterpart (shown in the lab and the bench). */
+  noTfjs?: string;
+}
+
+// ---- shapes -----------------------------------------------------------------------------------
+
+/** A conv as a person describes it. */
+export interface ConvShape { N: number; H: number; W: number; CI: number; CO: number; K: number; S: number; padding: 'same' | 'valid' }
+
+/** The geometry (and kernel-table dims) of a conv2d; `same` is 1 for 'same' padding. */
+export function convDims(s: ConvShape): Dims & ConvGeometry {
+  const h = convOutputSize('conv2d', s.H, s.K, s.S, s.padding);
+  const w = convOutputSize('conv2d', s.W, s.K, s.S, s.padding);
+  return { N: s.N, H: s.H, W: s.W, CI: s.CI, OH: h.out, OW: w.out, CO: s.CO, KH: s.K, KW: s.K, S: s.S, PT: h.pad, PL: w.pad, same: s.padding === 'same' ? 1 : 0 };
+}
+
+/** A conv shape back from its dims. */
+export function convShapeOf(d: Dims): ConvShape {
+  return { N: d.N, H: d.H, W: d.W, CI: d.CI, CO: d.CO, K: d.KH, S: d.S, padding: d.same ? 'same' : 'valid' };
+}
+
+/** A name from a shape, e.g. n16_h64w64_c64to64_k3s1 (valid padding adds _valid). */
+export function shapeName(row: KernelRow, d: Dims): string {
+  if (row.op === 'conv2d' && row.role !== 'bias-grad') {
+    return `n${d.N}_h${d.H}w${d.W}_c${d.CI}to${d.CO}_k${d.KH}s${d.S}${d.same ? '' : '_valid'}`;
+  }
+  return row.dims.map((k) => `${k.toLowerCase()}${d[k]}`).join('_');
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+function rand(rng: Rng, shape: number[], lo = -1, hi = 1): RefT {
+  const data = new Float64Array(size(shape));
+  for (let i = 0; i < data.length; i++) data[i] = Math.fround(rng.uniform(lo, hi));
+  return { shape, data };
+}
+const zeros = (shape: number[]): RefT => ({ shape, data: new Float64Array(size(shape)) });
+const convOpts = (d: Dims) => ({ stride: d.S, padding: (d.same ? 'same' : 'valid') as 'same' | 'valid', activation: 'none' as const });
+const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
+const variantOf = (row: KernelRow) => (row.variant === 'naive' ? 'naive' : 'tiled');
+
+/** Uploads reference inputs as engine tensors. */
+export function upload(a: Record<string, RefT>): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, tensor(Float32Array.from(v.data), v.shape, k)]));
+}
+
+// ---- the cases --------------------------------------------------------------------------------
+
+function convCase(row: KernelRow): KernelCase {
+  const v = variantOf(row);
+  const common = { kernel: row.name, tol: convTol };
+  if (row.role === 'forward') {
+    return {
+      ...common,
+      inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]), w: rand(rng, [d.KH, d.KW, d.CI, d.CO]), b: rand(rng, [d.CO]) }),
+      run: (t, d) => convForward(t.x, t.w, t.b, geom(d), 'none', v),
+      reference: (a, d) => ref.conv2d(a.x, a.w, a.b, convOpts(d)),
+      tfjs: (_tf, p, t, d) => p.conv2dForward(t.x, t.w, t.b, geom(d), 'none'),
+    };
+  }
+  if (row.role === 'input-grad') {
+    return {
+      ...common,
+      inputs: (d, rng) => ({ dy: rand(rng, [d.N, d.OH, d.OW, d.CO]), w: rand(rng, [d.KH, d.KW, d.CI, d.CO]) }),
+      run: (t, d) => convTranspose(t.dy, t.w, null, geom(d), 'none', v),
+      reference: (a, d) => ref.conv2dBackward(zeros([d.N, d.H, d.W, d.CI]), a.w, null, convOpts(d), a.dy).dx,
+      tfjs: (_tf, p, t, d) => p.conv2dInputGrad(t.dy, t.w, geom(d)),
+    };
+  }
+  return {
+    ...common,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]), dy: rand(rng, [d.N, d.OH, d.OW, d.CO]) }),
+    run: (t, d) => filterGrad(t.x, t.dy, geom(d), v),
+    reference: (a, d) => ref.conv2dBackward(a.x, zeros([d.KH, d.KW, d.CI, d.CO]), null, convOpts(d), a.dy).dw,
+    tfjs: (_tf, p, t, d) => p.conv2dFilterGrad(t.x, t.dy, geom(d)),
+  };
+}
+
+/** The noise case: three images at sigma 25 (on the 0..255 scale). */
+const SIGMAS = [25, 25, 25];
+
+const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
+  conv2d_bias_grad: {
+    tol: convTol,
+    inputs: (d, rng) => ({ dy: rand(rng, [1, 1, d.M, d.C]) }),
+    run: (t) => biasGrad(t.dy),
+    // A 1x1 conv over [1, 1, M, 1] pixels has db = the sum of dy over them.
+    reference: (a, d) => ref.conv2dBackward(zeros([1, 1, d.M, 1]), zeros([1, 1, 1, d.C]), zeros([d.C]), { stride: 1, padding: 'valid', activation: 'none' }, a.dy).db!,
+    tfjs: (tf, _p, t, d) => tf.sum(tf.reshape(t.dy, [d.M, d.C]), 0),
+  },
+  unary: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.count]) }),
+    run: (t) => relu(t.x), // OP = UNARY_RELU
+    reference: (a) => ref.relu(a.x),
+    tfjs: (tf, _p, t) => tf.relu(t.x),
+  },
+  binary: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ a: rand(rng, [d.count]), b: rand(rng, [d.count]) }),
+    run: (t) => add(t.a, t.b), // OP = BINARY_ADD
+    reference: (a) => ref.add(a.a, a.b),
+    tfjs: (tf, _p, t) => tf.add(t.a, t.b),
+  },
+  fill: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ y: rand(rng, [d.count]) }),
+    run: (t) => { fillInPlace(t.y, 0); return t.y; },
+    reference: (a) => ref.zeros(a.y.shape),
+    tfjs: (tf, _p, _t, d) => tf.zeros([d.count]),
+  },
+  accumulate: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),
+    // In place: the lab checks a fresh upload; timing repeats it (values drift, the work does not).
+    run: (t) => { accumulateInto(t.acc, t.g); return t.acc; },
+    reference: (a) => ref.add(a.acc, a.g),
+    tfjs: (tf, _p, t) => tf.add(t.acc, t.g),
+  },
+  maxpool2d: {
+    tol: poolTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.C]) }),
+    run: (t, d) => { const r = maxPoolForward(t.x, d.OH, d.OW); releaseLater(r.arg.buffer); return r.y; },
+    reference: (a) => ref.maxPool2d(a.x, { padding: 'valid' }).y,
+    tfjs: (_tf, p, t) => p.maxPool2x2(t.x, 'valid'),
+  },
+  maxpool2d_backward: {
+    tol: poolTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.C]), dy: rand(rng, [d.N, d.OH, d.OW, d.C]) }),
+    run: (t, d) => argmaxOf(t.x, d, (arg) => maxPoolBackward(t.dy, arg, t.x.shape)),
+    reference: (a) => ref.maxPool2dBackward(a.x.shape, ref.maxPool2d(a.x, { padding: 'valid' }).argmax, a.dy),
+    tfjs: null,
+    noTfjs: 'TF.js computes the max-pool gradient from the input and output again (no saved argmax), a different kernel; see the training-step rows',
+  },
+  upsample_nearest: {
+    tol: upTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.C]) }),
+    run: (t, d) => upsampleNearest(t.x, d.F),
+    reference: (a, d) => ref.upsampleNearest(a.x, d.F),
+    tfjs: (_tf, p, t, d) => p.upsampleNearest(t.x, d.F),
+  },
+  upsample_nearest_backward: {
+    tol: upTol,
+    inputs: (d, rng) => ({ dy: rand(rng, [d.N, d.H * d.F, d.W * d.F, d.C]) }),
+    run: (t, d) => upsampleBackward(t.dy, d.F, [d.N, d.H, d.W, d.C]),
+    reference: (a, d) => ref.upsampleNearestBackward(a.dy, d.F),
+    // The F x F block sum as a strided sum-pool times F^2.
+    tfjs: (tf, _p, t, d) => tf.mul(tf.avgPool(t.dy as TfCore.Tensor4D, d.F, d.F, 'valid'), d.F * d.F),
+  },
+  reduce: {
+    tol: lossTolerance,
+    inputs: (d, rng) => ({ a: rand(rng, [d.segments, d.segLen], 0, 1), b: rand(rng, [d.segments, d.segLen], 0, 1) }),
+    run: (t, d) => reduceMean(t.a, t.b, 'sqdiff', d.segments), // MODE = REDUCE_SQDIFF, per segment
+    reference: (a, d) => {
+      const out = new Float64Array(d.segments);
+      for (let s = 0; s < d.segments; s++) {
+        const sl = (x: RefT) => ({ shape: [d.segLen], data: x.data.subarray(s * d.segLen, (s + 1) * d.segLen) });
+        out[s] = ref.mse(sl(a.a), sl(a.b));
+      }
+      return { shape: [d.segments], data: out };
+    },
+    tfjs: (tf, _p, t) => tf.mean(tf.squaredDifference(t.a, t.b), 1),
+  },
+  reduce_backward: {
+    tol: lossTolerance,
+    inputs: (d, rng) => ({ a: rand(rng, [d.count]), b: rand(rng, [d.count]), g: rand(rng, [1]) }),
+    run: (t) => lossGrad('sqdiff', t.a, t.b, t.g, 1),
+    reference: (a) => ref.mseBackward(a.a, a.b, a.g.data[0]).da,
+    tfjs: (tf, _p, t, d) => tf.mul(tf.sub(t.a, t.b), tf.mul(t.g, 2 / d.count)),
+  },
+  ssim: {
+    tol: ssimTolerance,
+    inputs: (d, rng) => ({ a: rand(rng, [d.N, d.H, d.W, d.C], 0, 1), b: rand(rng, [d.N, d.H, d.W, d.C], 0, 1) }),
+    run: (t) => ssimPerImage(t.a, t.b), // with ssim_mean
+    reference: (a, d) => ({ shape: [d.N], data: refData.ssimPerImage(a.a, a.b) }),
+    tfjs: null,
+    noTfjs: 'TF.js has no SSIM',
+  },
+  adam: {
+    tol: { atol: 1e-6, rtol: 1e-5 },
+    inputs: (d, rng) => ({ p: rand(rng, [d.count]), g: rand(rng, [d.count]) }),
+    run: (t, d) => adamOnce(t.p, t.g, d.count),
+    reference: (a) => {
+      const p = Float64Array.from(a.p.data);
+      ref.adamStep(p, a.g.data, new Float64Array(p.length), new Float64Array(p.length), 1, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, mode: 'pytorch' });
+      return { shape: a.p.shape, data: p };
+    },
+    tfjs: null,
+    noTfjs: 'timed as a whole Adam update in the bench (TF.js updates each variable with several kernels)',
+  },
+  noise: {
+    tol: { atol: 1e-5, rtol: 1e-5 },
+    inputs: (d, rng) => ({ x: rand(rng, [SIGMAS.length, 1, d.count / SIGMAS.length, 1], 0, 1) }),
+    run: (t) => addNoise(t.x, { kind: 'gaussian', sigma: 25, seed: 7, step: 0 }),
+    reference: (a) => refData.gaussianNoise(a.x, SIGMAS, 7, 0),
+    tfjs: null,
+    noTfjs: 'TF.js draws other random numbers (no Philox counter stream), so outputs cannot be compared',
+  },
+  augment: {
+    tol: { atol: 0, rtol: 0 },
+    inputs: (d, rng) => ({ x: rand(rng, [1, d.count / 64, 8, 8], 0, 1) }),
+    run: (t) => applyAugment(t.x, augmentParamsFrom(t.x.shape, [{ flipH: true, rot90: 1 }], 'nearest')),
+    reference: (a) => refData.flipRotate(a.x, { flipH: true, rot90: 1 }),
+    tfjs: null,
+    noTfjs: 'TF.js has no paired flip/rotate/shift augmentation kernel',
+  },
+};
+
+// ---- small launch helpers that keep each case to one kernel ------------------------------------
+
+/** The argmax a backward needs, from a forward launched once per input tensor and cached. */
+const argmaxCache = new WeakMap<Tensor, ReturnType<typeof maxPoolForward>>();
+function argmaxOf(x: Tensor, d: Dims, then: (arg: ReturnType<typeof maxPoolForward>['arg']) => Tensor): Tensor {
+  let r = argmaxCache.get(x);
+  if (!r) { r = maxPoolForward(x, d.OH, d.OW); argmaxCache.set(x, r); releaseLater(r.arg.buffer); }
+  return then(r.arg);
+}
+/** What a case holds outside its tensors (pooled buffers, stores), freed by releaseCaseBuffers(). */
+const held: (() => void)[] = [];
+function releaseLater(b: GPUBuffer) { held.push(() => runtime().release(b)); }
+export function releaseCaseBuffers(): void { for (const f of held.splice(0)) f(); }
+
+/** One Adam step over a flat store holding p, with gradient g (m = v = 0, t = 1). */
+const adamCache = new WeakMap<Tensor, { store: ParameterStore; adam: Adam }>();
+function adamOnce(p: Tensor, g: Tensor, count: number): Tensor {
+  let s = adamCache.get(p);
+  if (!s) {
+    const store = new ParameterStore([{ name: 'p', shape: [count], init: new Float32Array(count) }]);
+    runtime().commandEncoder().copyBufferToBuffer(p.view().buffer, 0, store.params.buffer, store.params.offset, count * 4);
+    runtime().commandEncoder().copyBufferToBuffer(g.view().buffer, 0, store.grads.buffer, store.grads.offset, count * 4);
+    s = { store, adam: new Adam(store, { lr: 1e-3 }) };
+    adamCache.set(p, s);
+    const { adam } = s;
+    held.push(() => { store.dispose(); for (const b of [adam.m, adam.v]) runtime().release(b.buffer); });
+  }
+  s.adam.t = 0; // every run is a first step, so the check and the reference agree
+  s.adam.step();
+  return s.store.get('p');
+}
+
+/** The case of a kernel of the table. */
+export function kernelCase(name: string): KernelCase {
+  const row = KERNELS[name];
+  if (!row) throw new Error(`no kernel '${name}'`);
+  if (row.op === 'conv2d' && row.role !== 'bias-grad') return convCase(row);
+  // ssim_mean runs inside ssimPerImage, right after ssim: one case checks both.
+  return { kernel: name, ...CASES[name === 'ssim_mean' ? 'ssim' : name] };
+}
