@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
-import { CODE_TABLES, KERNELS, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, KERNELS, TILE, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 
@@ -95,6 +95,18 @@ describe('the kernel table', () => {
     const d = CONV_SHAPES[0];
     expect(KERNELS.conv2d_tiled.invocations(d) * KERNELS.conv2d_tiled.perInvocation).toBe(d.N * d.OH * d.OW * d.CO);
     expect(KERNELS.conv2d.flops(d)).toBe(2 * 16 * 40 * 40 * 64 * 9 * 64);
+  });
+
+  it('register tiles: TILE and perInvocation agree with the WGSL constants TP, TR and TC (or 4 * TC4)', () => {
+    for (const [name, t] of Object.entries(TILE)) {
+      const src = source(name);
+      const konst = (k: string) => { const m = src.match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm')); return m ? Number(m[1]) : undefined; };
+      const C = konst('TC') ?? 4 * konst('TC4')!;
+      expect(C, `${name}: channels per invocation`).toBe(t.C);
+      const other = 'P' in t ? konst('TP') : konst('TR');
+      expect(other, `${name}: pixels or input channels per invocation`).toBe('P' in t ? t.P : t.R);
+      expect(KERNELS[name].perInvocation, `${name}: perInvocation`).toBe(C * other!);
+    }
   });
 
   it('pickKernel: vec4 tiles when CO % 4 == 0, scalar tiles otherwise, naive on request', () => {

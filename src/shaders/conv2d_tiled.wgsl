@@ -6,7 +6,7 @@
 //   of one tap) it loads 8 x scalars and 2 weight vec4s and does 64 multiply-adds, so each loaded
 //   float feeds 4 to 8 FLOPs instead of 1. No workgroup memory: on SwiftShader a register tile
 //   beats a shared-memory tile by >10x.
-//   The tile is unrolled by hand (fixed 8 x 8, not @tunable): SwiftShader's JIT neither unrolls
+//   The tile is unrolled by hand (fixed 8 x 8, TILE in src/engine/kernels.ts): SwiftShader's JIT neither unrolls
 //   constant-trip loops nor keeps a loop-indexed accumulator array in registers, and a loop-indexed
 //   tile measured 4x slower than this one (1 x 32x32x32 image, k3, 32 -> 32 channels).
 //   Padding taps and pixels past OW read an in-bounds address and are masked to zero; a channel
