@@ -40,6 +40,9 @@ describe('misuse gets a clear error before WebGPU sees it', () => {
       .toBe("BindingError: kernel 'unary': dims.count must be an integer (dims: count), got undefined");
     expect(await errorOf(page(), `${setup} const o = e.empty([2]); rt.launch('unary', { uniforms: { count: 2, alpha: 1 }, bindings: { x: v, y: o.view() }, dims: { count: 2 }, constants: { WG: 64 } });`))
       .toBe("BindingError: kernel 'unary': WG comes from the kernel table (256), not from constants");
+    // A query set holds 4096 timestamps at most: two per profiled dispatch.
+    expect(await errorOf(page(), `e.runtime().beginProfile(4096)`))
+      .toBe('EngineError: beginProfile: capacity must be an integer in 1..2048 (two timestamps each, 4096 per query set at most), got 4096');
   });
 
   it('a buffer over the device limit', async () => {

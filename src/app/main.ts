@@ -23,6 +23,7 @@ import type { EpochRecord, Trainer } from '../model/trainer.ts';
 import { markInvalid, modelSize, readConfig, setupControls, writeConfig } from './controls.ts';
 import { type OwnImages, type PickedFile, fromDrop, fromFileList, loadOwnImages } from './files.ts';
 import { type Photo, denoisePhoto, fitToModel, loadPhoto, psnr } from './photo.ts';
+import { isProfiling, setupProfiler, updateProfiler } from './profiler.ts';
 import {
   type TestRun, denoisedFiles, gridRows, metricsCsv, metricsJson, renderEpochs, renderGrid, renderPlot, renderTests, testLabel,
 } from './results.ts';
@@ -630,7 +631,8 @@ function downloadPhoto(): void {
 
 function updateButtons(): void {
   const ready = !!state.runtime;
-  const running = state.running;
+  // A profile times every dispatch on the device: no other GPU work may start meanwhile.
+  const running = state.running || isProfiling();
   const t = state.trainer;
   $<HTMLFieldSetElement>('settings').disabled = running;
   button('start').disabled = !ready || running || !state.configValid;
@@ -651,6 +653,7 @@ function updateButtons(): void {
   button('photo-denoise').disabled = !ready || running || !state.photo || !state.checkpoint;
   button('photo-denoise').title = running ? 'available when training is not running' : !state.checkpoint ? 'train a model or load a checkpoint first' : '';
   button('photo-download').disabled = !state.photoOut;
+  updateProfiler();
 }
 
 /** Runs an async handler, showing any error instead of losing it. */
@@ -660,6 +663,12 @@ const guard = (fn: () => unknown) => () => {
 
 function wire(): void {
   setupControls(onSettingsChanged);
+  setupProfiler({
+    runtime: () => state.runtime,
+    config: () => (state.configValid ? state.config : null),
+    training: () => state.running,
+    onChange: updateButtons,
+  });
   select('preset').addEventListener('change', () => applyPreset(select('preset').value as PresetName));
   button('original-settings').addEventListener('click', () => {
     applyPreset('seed', ORIGINAL_SEED_SETTINGS);

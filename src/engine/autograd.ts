@@ -2,9 +2,32 @@
  * Reverse-mode autograd over Tensors. Ops call `record` after launching their forward kernel;
  * `backward` walks the graph in a deterministic reverse topological order (iterative, no
  * recursion), accumulates gradients where a tensor feeds several ops, and releases the graph.
+ *
+ * For the profiler, each node remembers `Runtime.tag` as it was when the op was recorded (e.g.
+ * 'layers.3 conv2d forward'); while its backward rule runs the tag reads 'layers.3 conv2d backward'.
  */
 import { EngineError, ShapeError } from './errors.ts';
+import { type Runtime, runtime } from './runtime.ts';
 import { type GradNode, type Tensor, keep, sameShape } from './tensor.ts';
+
+/** A node with the runtime tag current when it was recorded. */
+interface TaggedNode extends GradNode { tag: string }
+
+const backwardTags = new Map<string, string>();
+
+/**
+ * The tag for an op's backward, from its forward tag: 'forward' becomes 'backward'
+ * ('layers.3 conv2d forward' -> 'layers.3 conv2d backward'); other tags get ' backward' appended
+ * ('loss' -> 'loss backward'), an empty one reads 'backward'. Memoised: a step has few tags.
+ */
+export function backwardTag(tag: string): string {
+  let b = backwardTags.get(tag);
+  if (b === undefined) {
+    b = /\bforward\b/.test(tag) ? tag.replace(/\bforward\b/, 'backward') : tag ? `${tag} backward` : 'backward';
+    backwardTags.set(tag, b);
+  }
+  return b;
+}
 
 let gradEnabled = true;
 
@@ -30,7 +53,7 @@ export function requireGrad<T extends Tensor>(t: T): T {
 export function record(out: Tensor, op: string, inputs: (Tensor | null)[], backward: GradNode['backward'], release?: () => void): Tensor {
   if (gradEnabled && inputs.some((t) => t?.requiresGrad)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward, release };
+    out.node = { op, inputs, backward, release, tag: runtime().tag } as TaggedNode;
   } else {
     release?.();
   }
@@ -84,38 +107,49 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (!seed && root.size !== 1) throw new ShapeError(`backward(): root ${root} is not a scalar; pass a seed gradient of its shape`);
   if (seed && !sameShape(seed.shape, root.shape)) throw new ShapeError(`backward(): seed [${seed.shape}] does not match root [${root.shape}]`);
 
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(root, seed ? k.clone(seed) : k.fill(root.shape, 1));
-    const order = topoOrder(root);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const node = t.node;
-      const dy = grads.get(t);
-      if (!node) {
-        // A leaf: its gradient was accumulated into .grad when its consumers ran.
-        continue;
-      }
-      grads.delete(t);
-      if (!dy) { node.release?.(); t.node = null; continue; }
-      const gin = node.backward(dy);
-      if (gin.length !== node.inputs.length) throw new EngineError(`${node.op}: backward returned ${gin.length} gradients for ${node.inputs.length} inputs`);
-      const handed = new Set<Tensor>();
-      node.inputs.forEach((input, j) => {
-        let g = gin[j];
-        if (!input || !input.requiresGrad || !g) { if (g && g !== dy && !handed.has(g)) g.dispose(); return; }
-        if (!sameShape(g.shape, input.shape)) throw new ShapeError(`${node.op}: gradient [${g.shape}] for input [${input.shape}]`);
-        // A rule may pass dY through, or give one tensor to two inputs: store copies then.
-        if (g === dy || handed.has(g)) g = k.clone(g);
-        handed.add(g);
-        accumulateInto(input, g, grads, k);
-      });
-      dy.dispose();
-      node.release?.();
-      t.node = null;
+  const rt = runtime();
+  const outerTag = rt.tag;
+  try {
+    noGrad(() => backwardPass(root, seed, k, rt));
+  } finally {
+    rt.tag = outerTag;
+  }
+}
+
+/** backward()'s walk, with grad recording off; sets the runtime tag per node (see backwardTag). */
+function backwardPass(root: Tensor, seed: Tensor | undefined, k: GradKernels, rt: Runtime): void {
+  rt.tag = backwardTag((root.node as TaggedNode | null)?.tag ?? rt.tag);
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, seed ? k.clone(seed) : k.fill(root.shape, 1));
+  const order = topoOrder(root);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const node = t.node;
+    const dy = grads.get(t);
+    if (!node) {
+      // A leaf: its gradient was accumulated into .grad when its consumers ran.
+      continue;
     }
-    for (const g of grads.values()) g.dispose();
-  });
+    grads.delete(t);
+    if (!dy) { node.release?.(); t.node = null; continue; }
+    rt.tag = backwardTag((node as TaggedNode).tag);
+    const gin = node.backward(dy);
+    if (gin.length !== node.inputs.length) throw new EngineError(`${node.op}: backward returned ${gin.length} gradients for ${node.inputs.length} inputs`);
+    const handed = new Set<Tensor>();
+    node.inputs.forEach((input, j) => {
+      let g = gin[j];
+      if (!input || !input.requiresGrad || !g) { if (g && g !== dy && !handed.has(g)) g.dispose(); return; }
+      if (!sameShape(g.shape, input.shape)) throw new ShapeError(`${node.op}: gradient [${g.shape}] for input [${input.shape}]`);
+      // A rule may pass dY through, or give one tensor to two inputs: store copies then.
+      if (g === dy || handed.has(g)) g = k.clone(g);
+      handed.add(g);
+      accumulateInto(input, g, grads, k);
+    });
+    dy.dispose();
+    node.release?.();
+    t.node = null;
+  }
+  for (const g of grads.values()) g.dispose();
 }
 
 function accumulateInto(input: Tensor, g: Tensor, grads: Map<Tensor, Tensor>, k: GradKernels): void {

@@ -2,7 +2,7 @@
  * The engine's public API. Every op works with or without autograd; shapes are NHWC for
  * activations, conv2d weights are [KH, KW, Cin, Cout], transposed-conv weights [KH, KW, Cout, Cin].
  */
-export { initEngine, runtime, resetEngine, Runtime, type BufferView, type LaunchArgs, type ProfiledDispatch } from './runtime.ts';
+export { initEngine, runtime, resetEngine, Runtime, MAX_PROFILED_DISPATCHES, type BufferView, type LaunchArgs, type ProfiledDispatch } from './runtime.ts';
 export { requestGpu, type AdapterSummary, type GpuContext } from './device.ts';
 export * from './errors.ts';
 export { Tensor, empty, tensor, viewTensor, tidy, keep, shapeSize, sameShape } from './tensor.ts';

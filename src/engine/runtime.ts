@@ -49,6 +49,8 @@ interface CompiledKernel {
 const STORAGE_USAGE = 0x80 | 0x04 | 0x08;
 const UNIFORM_ARENA_BYTES = 1 << 20; // 4096 dispatches of <= 256 bytes between submits
 const UNIFORM_STRIDE = 256; // minUniformBufferOffsetAlignment on every adapter we know
+/** WebGPU caps a query set at 4096 queries: two per profiled dispatch. */
+export const MAX_PROFILED_DISPATCHES = 2048;
 
 export interface RuntimeStats {
   dispatches: number;
@@ -242,8 +244,11 @@ export class Runtime {
    * Starts timing every dispatch (up to `capacity`) with timestamp queries, each in a compute pass
    * of its own. Needs the 'timestamp-query' feature. Results come from endProfile().
    */
-  beginProfile(capacity = 4096): void {
+  beginProfile(capacity = MAX_PROFILED_DISPATCHES): void {
     if (!this.ctx.hasTimestamps) throw new EngineError("profiling needs the adapter's 'timestamp-query' feature, which this one lacks");
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_PROFILED_DISPATCHES) {
+      throw new EngineError(`beginProfile: capacity must be an integer in 1..${MAX_PROFILED_DISPATCHES} (two timestamps each, ${2 * MAX_PROFILED_DISPATCHES} per query set at most), got ${capacity}`);
+    }
     if (this.profile) throw new EngineError('a profile is already running');
     this.flush();
     this.profile = { querySet: this.device.createQuerySet({ label: 'profile', type: 'timestamp', count: 2 * capacity }), capacity, dispatches: [] };

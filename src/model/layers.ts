@@ -4,7 +4,7 @@
  */
 import {
   type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
-  conv2d, conv2dTranspose, maxPool2d, sub, upsampleNearest,
+  conv2d, conv2dTranspose, maxPool2d, runtime, sub, upsampleNearest,
 } from '../engine/index.ts';
 
 export type Padding = 'same' | 'valid';
@@ -94,9 +94,12 @@ export function modelParams(spec: ModelSpec, seed: number): ParamSpec[] {
 /** A sequential model whose parameters live in one ParameterStore. */
 export class Model {
   readonly store: ParameterStore;
+  /** `Runtime.tag` while each layer's forward runs (the profiler groups dispatches by it): 'layers.3 conv2d forward'. */
+  readonly tags: readonly string[];
 
   constructor(readonly spec: ModelSpec, seed = 1) {
     this.store = new ParameterStore(modelParams(spec, seed));
+    this.tags = spec.layers.map((l, i) => `layers.${i} ${l.type} forward`);
   }
 
   get parameterCount(): number { return this.store.parameterCount; }
@@ -107,8 +110,11 @@ export class Model {
       throw new ShapeError(`model input must be [N, H, W, ${this.spec.channels}], got [${x.shape}]`);
     }
     traceModel(this.spec, x.shape[1], x.shape[2]); // fails early with a clear message on too-small images
+    const rt = runtime();
+    const outerTag = rt.tag;
     let h = x;
     this.spec.layers.forEach((l, i) => {
+      rt.tag = this.tags[i];
       switch (l.type) {
         case 'conv2d':
         case 'conv2dTranspose': {
@@ -126,7 +132,12 @@ export class Model {
           break;
       }
     });
-    return this.spec.residual ? sub(x, h) : h;
+    if (this.spec.residual) {
+      rt.tag = 'residual forward';
+      h = sub(x, h);
+    }
+    rt.tag = outerTag;
+    return h;
   }
 
   dispose(): void { this.store.dispose(); }

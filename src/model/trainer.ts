@@ -3,7 +3,7 @@
  * Adam in one submit, validation every epoch, optional early stopping and learning-rate decay,
  * pause / resume / stop, and recovery from a NaN loss to the last good epoch.
  */
-import { Adam, EngineError, backward, mseLoss, noGrad, runtime, tensor, tidy } from '../engine/index.ts';
+import { Adam, EngineError, type Tensor, backward, mseLoss, noGrad, runtime, tensor, tidy } from '../engine/index.ts';
 import type { Image } from '../data/images.ts';
 import { BatchSampler, centreCrops, stack } from '../data/dataset.ts';
 import type { TrainConfig } from './config.ts';
@@ -32,6 +32,36 @@ export interface TrainHooks {
   onStep?(e: StepEvent): void;
   onEpoch?(r: EpochRecord, trainer: Trainer): void | Promise<void>;
   onLog?(message: string): void;
+}
+
+/**
+ * Records one training step on a clean batch [N, H, W, C]: augment (the target) and add noise
+ * (the input), zero the gradients, forward, MSE loss, backward, Adam. Nothing is submitted (the
+ * caller flushes: one submit per step). Returns the loss [1].
+ *
+ * Sets `Runtime.tag` for the profiler (src/model/profile.ts): 'data' (augmentation, noise),
+ * 'optimizer' (zeroGrad, Adam), 'loss'; the model tags its layers and autograd their backward.
+ */
+export function trainStep(model: Model, adam: Adam, clean: Tensor, config: TrainConfig, globalStep: number): Tensor {
+  const rt = runtime();
+  const outerTag = rt.tag;
+  try {
+    return tidy(() => {
+      rt.tag = 'data';
+      const { noisy, target } = corrupt(clean, config, config.seed, globalStep, true);
+      rt.tag = 'optimizer';
+      model.store.zeroGrad();
+      const y = model.forward(noisy);
+      rt.tag = 'loss';
+      const l = mseLoss(y, target);
+      backward(l);
+      rt.tag = 'optimizer';
+      adam.step();
+      return l;
+    });
+  } finally {
+    rt.tag = outerTag;
+  }
 }
 
 export type TrainerState = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
@@ -81,14 +111,7 @@ export class Trainer {
   private step(clean: Float32Array, n: number, size: number, globalStep: number) {
     const C = this.config.channels;
     const x = tensor(clean, [n, size, size, C], 'batch');
-    const loss = tidy(() => {
-      const { noisy, target } = corrupt(x, this.config, this.config.seed, globalStep, true);
-      this.model.store.zeroGrad();
-      const l = mseLoss(this.model.forward(noisy), target);
-      backward(l);
-      this.adam.step();
-      return l;
-    });
+    const loss = trainStep(this.model, this.adam, x, this.config, globalStep);
     x.dispose();
     runtime().flush(); // the whole step: one submit
     return loss;
