@@ -17,6 +17,8 @@ export default defineConfig({
         train: resolve(import.meta.dirname, 'index.html'),
         harness: resolve(import.meta.dirname, 'tests/page/index.html'),
         cli: resolve(import.meta.dirname, 'cli/page.html'),
+        bench: resolve(import.meta.dirname, 'bench/page.html'),
+        lab: resolve(import.meta.dirname, 'lab.html'),
       },
     },
   },
