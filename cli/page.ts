@@ -3,9 +3,6 @@
  * page and hands results back to Node as base64.
  */
 import { initEngine } from '../src/engine/index.ts';
-import { gridPng } from '../src/app/grid.ts';
-import { plotPng } from '../src/app/plot.ts';
-import { encodePng } from '../src/data/images.ts';
 import { type SessionInput, runSession } from '../src/model/session.ts';
 import type { Trainer } from '../src/model/trainer.ts';
 import { type BuiltinSet, loadBuiltin } from '../src/data/builtin.ts';
@@ -14,6 +11,9 @@ import { loadIntoModel, pretrainedDncnnParams } from '../src/model/checkpoint.ts
 import { evaluate } from '../src/model/evaluate.ts';
 import { Model } from '../src/model/layers.ts';
 import { dncnn } from '../src/model/presets.ts';
+import { renderRun } from './render.ts';
+import type { TrainConfig } from '../src/model/config.ts';
+import { type StepProfile, formatProfile, profileStep } from '../src/model/profile.ts';
 
 function toB64(bytes: Uint8Array): string {
   let s = '';
@@ -47,6 +47,8 @@ declare global {
       stop(): void;
       stage(key: string, files: { name: string; b64: string }[]): number;
       evalPretrained(o: { set: BuiltinSet; sigma: number; limit?: number; seed: number }): Promise<unknown>;
+      /** One profiled training step of a configuration: the report's text and the numbers. */
+      profile(config: TrainConfig): Promise<{ text: string; profile: StepProfile }>;
     };
   }
 }
@@ -82,6 +84,10 @@ window.cli = {
     model.dispose();
     return { mean: r.mean, perImage: r.perImage, seconds: (performance.now() - t0) / 1000 };
   },
+  async profile(config) {
+    const profile = await profileStep(config);
+    return { text: formatProfile(profile), profile };
+  },
   async run(input) {
     const result = await runSession({
       ...input,
@@ -95,23 +101,11 @@ window.cli = {
       onTrainer: (t) => { trainer = t; },
       onEpoch: async (r, checkpoint) => { await send({ type: 'epoch', record: r, checkpoint: toB64(await checkpoint()) }); },
     });
-    const h = result.history;
-    const plot = await plotPng(720, 360, [
-      { label: 'training loss', color: '#1f77b4', points: h.map((r) => [r.epoch, r.trainLoss]) },
-      { label: 'validation loss', color: '#d62728', points: h.map((r) => [r.epoch, r.valLoss]) },
-    ], { title: `MSE loss (${result.config.preset})`, xLabel: 'epoch' });
-    const tests = await Promise.all(result.tests.map(async (t) => {
-      const outs = t.result.outputs ?? [];
-      const rows = outs.map((o, i) => ({ ...o, psnr: t.result.perImage[i].psnr, psnrNoisy: t.result.perImage[i].psnrNoisy }));
-      return {
-        sigma: t.sigma, noise: t.noise, mean: t.result.mean, perImage: t.result.perImage,
-        grid: rows.length ? toB64(await gridPng(rows, 256)) : null,
-        denoised: outs.map((o) => ({ name: o.name, png: toB64(encodePng(o.denoised)) })),
-      };
-    }));
+    // The pictures are drawn here, by the code the Node backend uses too; bytes cross as base64.
+    const r = await renderRun(result);
     return {
-      state: result.state, error: result.error, config: result.config, model: result.model, data: result.data,
-      history: h, seconds: result.seconds, tests, plot: toB64(plot), checkpoint: toB64(result.checkpoint),
+      ...r, plot: toB64(r.plot), checkpoint: toB64(r.checkpoint),
+      tests: r.tests.map((t) => ({ ...t, grid: t.grid && toB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: toB64(d.png) })) })),
     };
   },
 };

@@ -33,6 +33,25 @@ describe('npm run train', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('--profile times one training step and prints it by phase, layer and kernel (shape, not timings)', async () => {
+    const name = 'test-cli-profile';
+    rmSync(`runs/${name}`, { recursive: true, force: true });
+    const { stdout } = await train(['--profile', '--batch', '2', '--patch', '16', '--name', name]);
+    expect(stdout).toMatch(/WebGPU adapter: /);
+    expect(stdout).toMatch(/one training step of 'small' \(gray, batch 2, 16x16, 56,097 parameters\) on /);
+    expect(stdout).toMatch(/^\d+ dispatches timed: [\d.]+ ms of GPU time in all, [\d.]+ GFLOP/m);
+    const ms = '[\\d.]+';
+    for (const phase of ['data', 'forward', 'loss', 'backward', 'optimizer', 'total']) {
+      expect(stdout).toMatch(new RegExp(`^  ${phase} +${ms} +${ms}% +(${ms}|-) +\\d+$`, 'm'));
+    }
+    // A row per layer with forward, backward and total columns; data, loss and optimizer rows.
+    for (let i = 0; i < 8; i++) expect(stdout).toMatch(new RegExp(`^  layers\\.${i} conv2d +${ms} +${ms} +${ms} +${ms}% `, 'm'));
+    for (const row of ['data', 'residual', 'loss', 'optimizer']) expect(stdout).toMatch(new RegExp(`^  ${row} +(-|${ms}) +(-|${ms}) +${ms} +${ms}% `, 'm'));
+    expect(stdout).toMatch(/^  adam +optimizer +1 +[\d.]+ +[\d.]+% /m);
+    expect(stdout).toMatch(/^  noise +data +1 /m);
+    expect(existsSync(`runs/${name}`), '--profile writes no run folder').toBe(false);
+  });
+
   it('rejects bad arguments with a message and exit code 2, before starting a browser', async () => {
     const fail = async (args: string[]) => {
       try { await train(args); return { code: 0, stderr: '' }; } catch (e) { const x = e as { code: number; stderr: string }; return { code: x.code, stderr: x.stderr }; }
@@ -44,5 +63,7 @@ describe('npm run train', () => {
     const b = await fail(['--data', 'tests/support']);
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--data '.*tests\/support' holds no images/);
+    const help = await train(['--help']);
+    expect(help.stdout).toMatch(/--profile +instead of training: time one training step/);
   });
 });

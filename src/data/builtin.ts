@@ -1,6 +1,6 @@
 /**
  * The built-in images (data/, copied from the DnCNN/FFDNet releases; see data/README.md),
- * served by Vite and fetched by the page.
+ * served by Vite and fetched by the page; in Node (the CLI's Node backend, tests) read from disk.
  */
 import type { NamedBytes } from './dataset.ts';
 
@@ -19,11 +19,24 @@ export async function loadBuiltin(set: BuiltinSet, limit = Infinity, onProgress?
   const paths = builtinFiles(set).slice(0, limit);
   let done = 0;
   return Promise.all(paths.map(async (p) => {
-    const url = await URLS[p]();
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`could not fetch ${p}: HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
+    const bytes = await readBuiltinFile(p, await URLS[p]());
     onProgress?.(++done, paths.length);
     return { name: p.replace(/^.*\//, ''), bytes };
   }));
+}
+
+// Through a variable so that Vite never tries to bundle node:fs into the page.
+const FS = 'node:fs/promises';
+const inNode = () => typeof window === 'undefined' && typeof process !== 'undefined' && Boolean(process.versions?.node);
+
+/** One file's bytes: fetched from the dev server in a browser, read from the repository in Node. */
+async function readBuiltinFile(path: string, url: string): Promise<Uint8Array> {
+  if (inNode()) {
+    const fs = (await import(/* @vite-ignore */ FS)) as typeof import('node:fs/promises');
+    // `path` is relative to the repository root ('/data/set12/01.png'); this file is src/data/builtin.ts.
+    return new Uint8Array(await fs.readFile(new URL(`../..${path}`, import.meta.url)));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not fetch ${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }

@@ -1,0 +1,94 @@
+/**
+ * `--backend browser`: the session runs in headless Chromium (cli/page.ts, served by Vite),
+ * driven through Puppeteer. Files travel to the page as base64 in chunks, results come back
+ * the same way.
+ */
+import type { TrainConfig } from '../src/model/config.ts';
+import type { DataSource } from '../src/model/session.ts';
+import { openPage } from './browser.ts';
+import { BackendError, type TrainBackend } from './backend.ts';
+import type { CliEvent, RenderedRun } from './render.ts';
+
+const toB64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const fromB64 = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
+const firstLine = (e: unknown) => (e as Error).message.split('\n')[0].replace(/^Error: /, '');
+
+/** RenderedRun as the page sends it: every byte array as base64. */
+type WireRun = Omit<RenderedRun, 'plot' | 'checkpoint' | 'tests'> & {
+  plot: string;
+  checkpoint: string;
+  tests: (Omit<RenderedRun['tests'][number], 'grid' | 'denoised'> & { grid: string | null; denoised: { name: string; png: string }[] })[];
+};
+
+export async function openBrowserBackend(): Promise<TrainBackend> {
+  let session: Awaited<ReturnType<typeof openPage>>;
+  try {
+    session = await openPage('cli/page.html');
+  } catch (e) {
+    throw new BackendError(firstLine(e), /No Chrome|CHROME_PATH/.test((e as Error).message) ? 2 : 1);
+  }
+  const { page, errors } = session;
+  let onEvent: (e: CliEvent) => void = () => {};
+  let adapter: string;
+  try {
+    await page.exposeFunction('cliEvent', (json: string) => {
+      const ev = JSON.parse(json);
+      onEvent(ev.type === 'epoch' ? { ...ev, checkpoint: fromB64(ev.checkpoint) } : ev);
+    });
+    await page.goto(session.url);
+    await page.waitForFunction(() => 'cli' in window);
+    adapter = await page.evaluate(() => window.cli.init());
+  } catch (e) {
+    await session.close();
+    throw new BackendError(firstLine(e), 1);
+  }
+
+  // Stage file data in chunks of about 2 MB: one large evaluate argument closes the connection.
+  const stage = async (key: string, src: DataSource | null) => {
+    if (!src || !('files' in src)) return src;
+    let chunk: { name: string; b64: string }[] = [];
+    let size = 0;
+    const flush = async () => { if (chunk.length) await page.evaluate((k, f) => window.cli.stage(k, f), key, chunk); chunk = []; size = 0; };
+    for (const f of src.files) {
+      chunk.push({ name: f.name, b64: toB64(f.bytes) });
+      size += chunk[chunk.length - 1].b64.length;
+      if (size > 2_000_000) await flush();
+    }
+    await flush();
+    return { staged: key };
+  };
+
+  return {
+    name: 'browser',
+    adapter,
+    errors,
+    async run(input, handler) {
+      onEvent = handler;
+      const wire = {
+        ...input,
+        train: await stage('train', input.train),
+        test: await stage('test', input.test),
+        resume: input.resume && { name: input.resume.name, b64: toB64(input.resume.bytes) },
+      };
+      let r: WireRun;
+      try {
+        r = await page.evaluate((i) => window.cli.run(i as never), wire as never) as WireRun;
+      } catch (e) {
+        throw new Error(firstLine(e));
+      }
+      return {
+        ...r, plot: fromB64(r.plot), checkpoint: fromB64(r.checkpoint),
+        tests: r.tests.map((t) => ({ ...t, grid: t.grid === null ? null : fromB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: fromB64(d.png) })) })),
+      };
+    },
+    async profile(config: TrainConfig) {
+      try {
+        return (await page.evaluate((c) => window.cli.profile(c), config)).text;
+      } catch (e) {
+        throw new Error(firstLine(e));
+      }
+    },
+    stop() { void page.evaluate(() => window.cli.stop()).catch(() => {}); },
+    close: () => session.close(),
+  };
+}

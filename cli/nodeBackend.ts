@@ -1,0 +1,42 @@
+/**
+ * `--backend node`: the session runs in this process, on WebGPU from Dawn (the optional npm
+ * package `webgpu`; src/node sets it up). No browser, no dev server, no base64 round trips.
+ */
+import type { TrainConfig } from '../src/model/config.ts';
+import { formatProfile, profileStep } from '../src/model/profile.ts';
+import { runSession } from '../src/model/session.ts';
+import type { Trainer } from '../src/model/trainer.ts';
+import { NodeGpuError, releaseNodeGpu, startNodeEngine } from '../src/node/index.ts';
+import { BackendError, type TrainBackend } from './backend.ts';
+import { renderRun } from './render.ts';
+
+export async function openNodeBackend(o: { adapter: string | null }): Promise<TrainBackend> {
+  let adapter: string;
+  try {
+    ({ adapter } = await startNodeEngine({ adapter: o.adapter ?? undefined }));
+  } catch (e) {
+    if (e instanceof NodeGpuError) throw new BackendError(e.message, 2);
+    throw new BackendError(`${(e as Error).name}: ${(e as Error).message}`, 1);
+  }
+  let trainer: Trainer | null = null;
+  return {
+    name: 'node',
+    adapter,
+    errors: [],
+    async run(input, onEvent) {
+      const result = await runSession(input, {
+        onStage: (stage, done, total) => onEvent({ type: 'stage', stage, done, total }),
+        onStep: (e) => onEvent({ type: 'step', ...e }),
+        onLog: (message) => onEvent({ type: 'log', message }),
+        onTrainer: (t) => { trainer = t; },
+        onEpoch: async (record, checkpoint) => onEvent({ type: 'epoch', record, checkpoint: await checkpoint() }),
+      });
+      return renderRun(result);
+    },
+    async profile(config: TrainConfig) {
+      return formatProfile(await profileStep(config));
+    },
+    stop() { trainer?.stop(); },
+    async close() { releaseNodeGpu(); },
+  };
+}
