@@ -1,13 +1,17 @@
 /**
- * The training page (index.html) driven like a person would: tiny settings through the
- * controls, Start, live progress, the plot, the epoch and test tables and the grid, a
- * download that lands on disk and parses, a bad file that shows an error without losing the
- * trained state, and a photo denoised with the trained model. Leaves test-artifacts/page.png.
+ * The training page (index.html) driven like a person would at 1280x900: the controls and the
+ * live state on one screen, a tiny run with progress every step, the plot, the preview, the
+ * epoch and test tables and the grid (with a full storage that only warns), downloads that land
+ * on disk and parse, bad files, a photo, Stop (and Stop again to skip the test), cancelling a
+ * long test, a GPU device destroyed mid-training (the page recovers and resumes from the
+ * autosave), the autosave after a reload, and own-data checks. Leaves test-artifacts/page.png
+ * (the whole page) and page-running.png (the screen while training).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { PNG } from 'pngjs';
 import { forwardConsole } from '../cli/browser.ts';
 import { readSafetensors } from '../src/model/safetensors.ts';
 
@@ -17,6 +21,10 @@ const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
 let browser: Browser;
 let page: Page;
 let errors: string[] = [];
+
+declare global {
+  interface Window { __devices: GPUDevice[]; __seen: { warn: string[]; steps: string[] } }
+}
 
 /** Sets an input's value and fires the events a person's typing would. */
 async function setValue(id: string, value: string | number): Promise<void> {
@@ -31,6 +39,8 @@ async function setValue(id: string, value: string | number): Promise<void> {
 const text = (sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
 const visible = (sel: string) => page.$eval(sel, (e) => !(e as HTMLElement).hidden && (e as HTMLElement).offsetParent !== null);
 const disabled = (sel: string) => page.$eval(sel, (e) => (e as HTMLButtonElement).disabled);
+const session = () => page.$eval('body', (b) => b.dataset.session);
+const progress = () => page.$eval('#train-progress', (p) => (p as HTMLProgressElement).value);
 
 /** Waits for a file to appear in the download folder and stop growing. */
 async function waitForDownload(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
@@ -48,6 +58,16 @@ async function waitForDownload(pattern: RegExp, timeoutMs = 20_000): Promise<str
   throw new Error(`no download matching ${pattern} within ${timeoutMs} ms (folder: ${readdirSync(DOWNLOADS).join(', ') || 'empty'})`);
 }
 
+/** Every element's box lies inside the 1280x900 viewport. */
+async function onScreen(ids: string[]): Promise<string[]> {
+  return page.evaluate((ids) => ids.filter((id) => {
+    const r = document.getElementById(id)!.getBoundingClientRect();
+    return !(r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth);
+  }), ids);
+}
+
+const LIVE = ['start', 'pause', 'stop', 'stage', 'train-progress', 'stat-step', 'stat-loss', 'stat-eta', 'plot', 'preview-images', 'model-table'];
+
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   rmSync(DOWNLOADS, { recursive: true, force: true });
@@ -58,7 +78,20 @@ beforeAll(async () => {
   errors = forwardConsole(page, '[train page]');
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS });
+  // Keep every device the page creates, so a test can destroy the one training runs on.
+  await page.evaluateOnNewDocument(() => {
+    window.__devices = [];
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
+      const device = await request.call(this, d);
+      window.__devices.push(device);
+      return device;
+    };
+  });
   await page.goto(inject('baseUrl'));
+  // A clean slate: no autosave from an earlier run of this suite.
+  await page.evaluate(() => new Promise((r) => { const q = indexedDB.deleteDatabase('webgpu-denoise'); q.onsuccess = q.onerror = q.onblocked = r; }));
+  await page.reload();
 });
 
 afterAll(async () => {
@@ -72,6 +105,17 @@ describe('training page', () => {
     expect(await page.$eval('body', (b) => b.dataset.engine), await text('#fatal')).toBe('ready');
     expect(await text('#engine-status')).toMatch(/GPU: .+/);
     expect(await disabled('#start')).toBe(false);
+    expect(await visible('#lab-link')).toBe(true);
+  });
+
+  it('at 1280x900 the controls, the live state, the plot, the preview and the model are on screen together', async () => {
+    expect(await onScreen(LIVE)).toEqual([]);
+    // Scrolled to the bottom, the run bar (buttons and state) stays in view.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    expect(await onScreen(['start', 'pause', 'stop', 'stage', 'train-progress', 'stat-eta'])).toEqual([]);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    expect(await text('#model-title')).toMatch(/^small, 8 layers, 56,097 parameters/);
+    expect(await page.$$eval('#model-table tbody tr', (r) => r.length)).toBe(9); // the input and 8 layers
   });
 
   it('refuses absurd settings with validateConfig\'s message and keeps Start off until fixed', async () => {
@@ -86,39 +130,68 @@ describe('training page', () => {
     expect(await disabled('#start')).toBe(false);
   });
 
-  it('trains a tiny configuration and shows progress, plot, epochs, test metrics and the grid', async () => {
+  it('trains a tiny configuration: progress every step, plot, preview, epochs, test and grid; a full storage only warns', async () => {
     const settings: [string, number | string][] = [
-      ['epochs', 1], ['steps-per-epoch', 4], ['batch-size', 4], ['patch-size', 24], ['log-every', 1], ['val-patch', 32],
-      ['train-limit', 8], ['test-limit', 2], ['test-sigmas', '25'], ['keep-outputs', 2],
+      ['epochs', 2], ['steps-per-epoch', 3], ['batch-size', 4], ['patch-size', 24], ['val-patch', 32],
+      ['train-limit', 8], ['test-limit', 2], ['keep-outputs', 2],
     ];
     for (const [id, v] of settings) await setValue(id, v);
-    await page.select('#test-set', 'set12');
+    expect(await page.$eval('#test-set', (e) => (e as HTMLSelectElement).value)).toBe('set12'); // the quick default
+    expect(await page.$eval('#test-sigmas', (e) => (e as HTMLInputElement).value)).toBe(''); // the training sigma
     expect(await disabled('#start'), await text('#config-error')).toBe(false);
-    expect(await text('#param-count')).toMatch(/parameters/);
+    // Record what the person sees: every step counter and every autosave warning.
+    await page.evaluate(() => {
+      window.__seen = { warn: [], steps: [] };
+      new MutationObserver(() => window.__seen.steps.push(document.getElementById('stat-step')!.textContent ?? ''))
+        .observe(document.getElementById('stat-step')!, { childList: true, characterData: true, subtree: true });
+      const w = document.getElementById('autosave-warning')!;
+      new MutationObserver(() => { if (!w.hidden) window.__seen.warn.push(w.textContent ?? ''); })
+        .observe(w, { attributes: true, childList: true, characterData: true, subtree: true });
+      // The storage is full for the first autosave.
+      const put = IDBObjectStore.prototype.put;
+      let failed = false;
+      IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...a: Parameters<IDBObjectStore['put']>) {
+        if (!failed && this.name === 'autosave' && a[1] === 'session') { failed = true; throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); }
+        return put.apply(this, a);
+      };
+    });
 
     await page.click('#start');
     await page.waitForSelector('body[data-session="running"]', { timeout: 10_000 });
-    // The first logged step: numbers in the progress panel.
     await page.waitForFunction(() => /^[\d.e-]+$/.test(document.getElementById('stat-loss')!.textContent ?? ''), { timeout: 120_000 });
-    await page.waitForSelector('#epochs-table tbody tr', { timeout: 120_000 });
-    await page.waitForSelector('body[data-session="finished"], body[data-session="failed"]', { timeout: 150_000 });
-    expect(await page.$eval('body', (b) => b.dataset.session), await text('#error-text')).toBe('finished');
+    await page.waitForFunction(() => document.getElementById('preview-images')!.dataset.epoch !== undefined, { timeout: 60_000 });
+    expect(await onScreen(LIVE)).toEqual([]);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'page-running.png') });
+    await page.waitForSelector('body[data-session="finished"], body[data-session="failed"], body[data-session="stopped"]', { timeout: 150_000 });
+    expect(await session(), await text('#error-text')).toBe('finished');
     expect(await visible('#error-area')).toBe(false);
 
-    // Epoch table: one row with a finite training loss.
-    const row = await page.$$eval('#epochs-table tbody tr td', (tds) => tds.map((t) => t.textContent));
-    expect(row[0]).toBe('1');
-    expect(Number(row[1])).toBeGreaterThan(0);
+    const seen = await page.evaluate(() => window.__seen);
+    // Every step of both epochs was shown as it happened.
+    for (const s of ['1 / 3', '2 / 3', '3 / 3']) expect(seen.steps.filter((x) => x === s).length, seen.steps.join(' ')).toBeGreaterThanOrEqual(2);
+    expect(seen.warn.some((w) => /Autosave of epoch 1 failed: the browser's storage for this page is full.*Training goes on/s.test(w)), seen.warn.join('\n')).toBe(true);
+    expect(await visible('#autosave-warning')).toBe(false); // the next autosave worked
+    expect(await text('#log')).toContain('autosave after epoch 1 failed');
+    expect(await progress()).toBe(1);
+    expect(await text('#stage')).toBe('Finished');
 
-    // The plot shows the training series (its blue) and not just "no data yet".
-    const bluePixels = await page.$eval('#plot', (c) => {
-      const cv = c as HTMLCanvasElement;
-      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0x1f) < 30 && Math.abs(d[i + 1] - 0x77) < 30 && Math.abs(d[i + 2] - 0xb4) < 30) n++;
-      return n;
-    });
-    expect(bluePixels).toBeGreaterThan(50);
+    // Epoch table: two rows with finite training losses.
+    const rows = await page.$$eval('#epochs-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((t) => t.textContent)));
+    expect(rows.map((r) => r[0])).toEqual(['1', '2']);
+    expect(Number(rows[1][1])).toBeGreaterThan(0);
+    // The plot has every training step and both validation points; the preview was drawn.
+    expect(await page.$eval('#plot', (e) => [(e as HTMLElement).dataset.points, (e as HTMLElement).dataset.valPoints])).toEqual(['6', '2']);
+    expect(await page.$eval('#plot canvas', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(300);
+    // Hovering the plot shows the values under the cursor.
+    const over = (await page.$('#plot .u-over'))!;
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
+    await page.waitForFunction(() => !(document.querySelector('.plot-tip') as HTMLElement).hidden, { timeout: 5000 });
+    expect(await text('.plot-tip')).toMatch(/^epoch 2\.00\ntraining [\d.e-]+ \(smoothed [\d.e-]+\)\nvalidation [\d.e-]+$/);
+    await (await page.$('.live'))!.screenshot({ path: resolve(ARTIFACTS, 'page-plot.png') });
+    await page.mouse.move(5, 5);
+    expect(await page.$eval('#preview-denoised', (c) => (c as HTMLCanvasElement).width)).toBe(96); // a 96x96 crop of a validation image
+    expect(await text('#preview-denoised-cap')).toMatch(/^denoised [\d.]+ dB$/);
 
     // Test metrics for sigma 25 on 2 Set12 images, beside the published DnCNN-S 30.44 dB.
     const cells = await page.$$eval('#test-table tbody tr td', (tds) => tds.map((t) => t.textContent));
@@ -129,48 +202,48 @@ describe('training page', () => {
     expect(Number.isFinite(ours)).toBe(true);
     expect(ssim).toBeGreaterThan(0);
     expect(cells[7]).toBe('30.44');
-    expect(await text('#test-title')).toContain('2 of 12');
+    expect(await text('#test-title')).toBe('Set12, 2 of 12 images — model: small epoch 2, as trained');
 
-    // The grid: 2 rows of noisy | denoised | clean, drawn.
     const grid = await page.$eval('#grid', (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height, hidden: (c as HTMLCanvasElement).hidden }));
     expect(grid.hidden).toBe(false);
     expect(grid.w).toBeGreaterThan(300);
     expect(grid.h).toBeGreaterThan(2 * 120);
-    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 1/);
+    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 2/);
   });
 
-  it('downloads the checkpoint and the metrics as real files', async () => {
+  it('downloads the checkpoint, the metrics and the loss plot as real files', async () => {
     await page.click('#dl-checkpoint');
     const ck = readFileSync(await waitForDownload(/\.safetensors$/));
     const { tensors, metadata } = readSafetensors(new Uint8Array(ck));
     const meta = JSON.parse(metadata.checkpoint);
     expect(meta.preset).toBe('small');
-    expect(meta.epoch).toBe(1);
+    expect(meta.epoch).toBe(2);
     expect(tensors.get('layers.0.weight')?.shape).toEqual([3, 3, 1, 32]);
 
     await page.click('#dl-csv');
     const csv = readFileSync(await waitForDownload(/^metrics-.*\.csv$/), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/^kind,epoch,train_loss/);
-    expect(csv).toMatch(/\nepoch,1,/);
+    expect(csv).toMatch(/\nepoch,2,/);
     expect(csv).toMatch(/\ntest_mean,.*,set12,sigma 25,/);
 
     await page.click('#dl-denoised');
-    const zip = statSync(await waitForDownload(/^denoised_sigma25\.zip$/)).size;
-    expect(zip).toBeGreaterThan(1000);
+    expect(statSync(await waitForDownload(/^denoised_sigma25\.zip$/)).size).toBeGreaterThan(1000);
+
+    await page.click('#dl-plot');
+    const png = PNG.sync.read(readFileSync(await waitForDownload(/^loss-.*\.png$/)));
+    expect([png.width, png.height]).toEqual([960, 420]);
   });
 
   it('shows a bad file\'s reason and keeps the trained state', async () => {
     const bad = resolve(ARTIFACTS, 'not-an-image.png');
     writeFileSync(bad, 'hello, I am text pretending to be a PNG\n');
-    const inputEl = await page.$('input#files-input');
-    await inputEl!.uploadFile(bad);
+    await (await page.$('input#files-input'))!.uploadFile(bad);
     await page.waitForFunction(() => !document.getElementById('error-area')!.hidden, { timeout: 20_000 });
     const msg = await text('#error-text');
     expect(msg).toContain('not-an-image.png');
     expect(msg).toContain('not an image');
-    // Nothing else changed: built-in data, the epoch row, the test table, the grid, the checkpoint.
     expect(await page.$eval('#source-builtin', (e) => (e as HTMLInputElement).checked)).toBe(true);
-    expect(await page.$$eval('#epochs-table tbody tr', (r) => r.length)).toBe(1);
+    expect(await page.$$eval('#epochs-table tbody tr', (r) => r.length)).toBe(2);
     expect(await page.$$eval('#test-table tbody tr', (r) => r.length)).toBe(1);
     expect(await page.$eval('#grid', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(300);
     expect(await disabled('#dl-checkpoint')).toBe(false);
@@ -180,8 +253,7 @@ describe('training page', () => {
   it('denoises a photo with the trained model', async () => {
     const photo = resolve('data/set12', readdirSync('data/set12').sort()[0]);
     expect(existsSync(photo)).toBe(true);
-    const inputEl = await page.$('input#photo-input');
-    await inputEl!.uploadFile(photo);
+    await (await page.$('input#photo-input'))!.uploadFile(photo);
     await page.waitForFunction(() => !(document.getElementById('photo-denoise') as HTMLButtonElement).disabled, { timeout: 20_000 });
     await setValue('photo-sigma', 25);
     await page.click('#photo-denoise');
@@ -190,6 +262,7 @@ describe('training page', () => {
     expect(await disabled('#photo-download')).toBe(false);
     await page.evaluate(() => document.getElementById('error-dismiss')!.click());
     await page.evaluate(() => (document.getElementById('log-details') as HTMLDetailsElement).open = true);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky run bar and settings at their place
     await page.screenshot({ path: resolve(ARTIFACTS, 'page.png'), fullPage: true });
     expect(errors, 'uncaught errors in the page').toEqual([]);
   });
@@ -200,7 +273,7 @@ describe('training page', () => {
     await (await page.$('input#checkpoint-input'))!.uploadFile(bad);
     await page.waitForFunction(() => !document.getElementById('error-area')!.hidden, { timeout: 20_000 });
     expect(await text('#error-text')).toContain('bad.safetensors is not a safetensors checkpoint');
-    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 1/); // the trained model stays
+    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 2/); // the trained model stays
 
     const good = resolve(DOWNLOADS, readdirSync(DOWNLOADS).find((n) => n.endsWith('.safetensors'))!);
     await (await page.$('input#checkpoint-input'))!.uploadFile(good);
@@ -209,20 +282,129 @@ describe('training page', () => {
     expect(await page.$eval('#resume-checkpoint', (e) => (e as HTMLInputElement).checked)).toBe(true);
   });
 
-  it('offers the autosave after a reload and resumes from it', async () => {
+  it('Stop ends training after the step; Stop again skips the test; the stopped model is the current one', async () => {
+    await page.$eval('#resume-checkpoint', (e) => { (e as HTMLInputElement).checked = false; });
+    await setValue('epochs', 3);
+    await setValue('steps-per-epoch', 4);
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('stat-step')!.textContent === '2 / 4', { timeout: 60_000 });
+    await page.click('#stop');
+    expect(await text('#stage')).toBe('Stopping');
+    await page.waitForFunction(() => /^Testing/.test(document.getElementById('stage')!.textContent ?? ''), { timeout: 30_000 });
+    const t0 = Date.now();
+    await page.click('#stop');
+    await page.waitForSelector('body[data-session="stopped"], body[data-session="finished"], body[data-session="failed"]', { timeout: 30_000 });
+    console.log(`[page] the test was cancelled ${Date.now() - t0} ms after the second Stop`);
+    expect(await session(), await text('#error-text')).toBe('stopped');
+    expect(await text('#stage')).toMatch(/^Stopped at epoch 0 \+ [2-4] steps \(stopped\)$/);
+    expect(await text('#stage-detail')).toContain('the test was skipped');
+    expect(await progress()).toBeLessThan(1);
+    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 0 \+ [2-4] steps \(stopped\)/);
+    expect(await page.$eval('#resume-checkpoint', (e) => (e as HTMLInputElement).checked)).toBe(true);
+    expect(await visible('#test-results')).toBe(false);
+  });
+
+  it('the full test protocol is one click away and cancels within a strip of work', async () => {
+    await page.click('#test-full');
+    expect(await page.$eval('#test-set', (e) => (e as HTMLSelectElement).value)).toBe('bsd68');
+    await page.waitForFunction(() => /^sigma 15: image \d+ of 68/.test(document.getElementById('stage-detail')!.textContent ?? '')
+      && document.getElementById('stat-eta')!.textContent !== '—', { timeout: 60_000 });
+    expect(await text('#stop')).toBe('Cancel');
+    const t0 = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.task === undefined, { timeout: 30_000 });
+    const ms = Date.now() - t0;
+    console.log(`[page] a BSD68 test cancelled in ${ms} ms`);
+    expect(ms).toBeLessThan(5000);
+    expect(await text('#stage')).toMatch(/cancelled$/);
+    expect(await disabled('#start')).toBe(false);
+    // Back to the quick test for what follows.
+    await page.select('#test-set', 'set12');
+    await setValue('test-sigmas', '');
+  });
+
+  it('a GPU device destroyed mid-training: the page says so, makes a new device and resumes from the autosave', async () => {
+    await page.$eval('#resume-checkpoint', (e) => { (e as HTMLInputElement).checked = false; });
+    await setValue('epochs', 2);
+    await setValue('steps-per-epoch', 2);
+    await page.select('#test-set', 'none');
+    await page.click('#start');
+    await page.waitForFunction(() => /small, gray, epoch 1\b/.test(document.getElementById('checkpoint-info')!.textContent ?? ''), { timeout: 60_000 });
+    const devices = await page.evaluate(() => { window.__devices.at(-1)!.destroy(); return window.__devices.length; });
+    await page.waitForFunction(() => /GPU device was lost/.test(document.getElementById('error-text')!.textContent ?? ''), { timeout: 20_000 });
+    expect(await text('#error-text')).toMatch(/training resumes from the autosave of epoch 1: only the steps since then are lost/);
+    await page.waitForFunction((n) => window.__devices.length > n && document.body.dataset.session === 'running', { timeout: 120_000 }, devices);
+    await page.waitForSelector('body[data-session="finished"], body[data-session="failed"], body[data-session="stopped"]', { timeout: 120_000 });
+    expect(await session(), await text('#error-text')).toBe('finished');
+    expect(await text('#error-text')).toMatch(/A new device is ready .*training resumed from the autosave of epoch 1/);
+    expect(await page.$$eval('#epochs-table tbody tr td:first-child', (r) => r.map((c) => c.textContent))).toEqual(['1', '2']);
+    expect(await text('#log')).toContain('resumed from autosave (epoch 1) at epoch 1');
+    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 2/);
+    await page.evaluate(() => document.getElementById('error-dismiss')!.click());
+  });
+
+  it('after a reload, the finished autosave offers its model and results', async () => {
     await page.reload();
     await page.waitForSelector('body[data-engine="ready"]', { timeout: 120_000 });
     await page.waitForFunction(() => !document.getElementById('autosave-banner')!.hidden, { timeout: 10_000 });
-    expect(await text('#autosave-text')).toMatch(/small, epoch 1 of 1 on Train400/);
+    expect(await text('#autosave-text')).toMatch(/^A finished session: small, 2 epochs on Train400/);
+    expect(await text('#autosave-resume')).toBe('Load its model and results');
     await page.click('#autosave-resume');
-    await page.waitForSelector('body[data-session="running"]', { timeout: 10_000 });
-    await page.waitForSelector('body[data-session="finished"], body[data-session="failed"]', { timeout: 120_000 });
-    expect(await page.$eval('body', (b) => b.dataset.session), await text('#error-text')).toBe('finished');
-    // The history came back from IndexedDB; the settings too; the test ran on the resumed model.
-    expect(await page.$$eval('#epochs-table tbody tr td:first-child', (r) => r.map((c) => c.textContent))).toEqual(['1']);
-    expect(await page.$eval('#steps-per-epoch', (e) => (e as HTMLInputElement).value)).toBe('4');
-    expect(await page.$$eval('#test-table tbody tr', (r) => r.length)).toBe(1);
-    expect(await text('#log')).toContain('resumed from autosave (epoch 1)');
+    await page.waitForFunction(() => document.getElementById('autosave-banner')!.hidden, { timeout: 10_000 });
+    expect(await page.$$eval('#epochs-table tbody tr td:first-child', (r) => r.map((c) => c.textContent))).toEqual(['1', '2']);
+    expect(await text('#checkpoint-info')).toMatch(/small, gray, epoch 2/);
+    expect(await page.$eval('#steps-per-epoch', (e) => (e as HTMLInputElement).value)).toBe('2');
+    expect(await session()).toBe('idle');
+  });
+
+  it('own data: images smaller than the patch, too few for validation, and RGB testing on CBSD68', async () => {
+    const tiny = new PNG({ width: 1, height: 1 });
+    tiny.data.set([128, 128, 128, 255]);
+    const tinyPath = resolve(ARTIFACTS, 'tiny-1x1.png');
+    writeFileSync(tinyPath, PNG.sync.write(tiny));
+    await (await page.$('input#files-input'))!.uploadFile(tinyPath);
+    await page.waitForFunction(() => !document.getElementById('data-warning')!.hidden, { timeout: 20_000 });
+    expect(await text('#data-warning')).toBe('Your only image is smaller than the 24×24 training patches (it is 1×1): patches are at least 8×8 pixels, so add larger images.');
+    expect(await disabled('#start')).toBe(true);
+    expect(await page.$eval('#start', (b) => (b as HTMLButtonElement).title)).toMatch(/smaller than the 24×24/);
+
+    const one = resolve('data/set12', '01.png');
+    await (await page.$('input#files-input'))!.uploadFile(one);
+    await page.waitForFunction(() => /none is left for validation/.test(document.getElementById('data-warning')!.textContent ?? ''), { timeout: 20_000 });
+    expect(await disabled('#start')).toBe(false);
+
+    const five = readdirSync('data/set12').sort().slice(0, 5).map((f) => resolve('data/set12', f));
+    await (await page.$('input#files-input'))!.uploadFile(...five);
+    await page.waitForFunction(() => /4 for training, 1 held out for validation/.test(document.getElementById('data-summary')!.textContent ?? ''), { timeout: 20_000 });
+    expect(await visible('#data-warning')).toBe(false);
+
+    await page.select('#test-set', 'set12');
+    await page.select('#channels', '3');
+    expect(await page.$eval('#test-set', (e) => (e as HTMLSelectElement).value)).toBe('cbsd68');
+    await page.select('#channels', '1');
+    expect(await page.$eval('#test-set', (e) => (e as HTMLSelectElement).value)).toBe('set12');
+  });
+
+  it('a start that fails leaves the progress bar empty and says why', async () => {
+    await page.click('#source-builtin');
+    await setValue('train-limit', 8);
+    await setValue('patch-size', 200); // larger than Train400's 180x180 images
+    await page.$eval('#resume-checkpoint', (e) => { (e as HTMLInputElement).checked = false; });
+    await page.click('#start');
+    await page.waitForSelector('body[data-session="failed"]', { timeout: 30_000 });
+    expect(await text('#stage')).toBe('Could not start');
+    expect(await progress()).toBe(0);
+    expect(await text('#error-text')).toMatch(/^could not start training: no training images left: all 8 images \(e\.g\. .*, 180x180\) are smaller than the 200x200 training patches/);
+    await page.evaluate(() => document.getElementById('error-dismiss')!.click());
+    await setValue('patch-size', 24);
+  });
+
+  it('the authors\' pretrained DnCNN-S becomes the current model with its own preset and label', async () => {
+    await page.click('#use-pretrained');
+    await page.waitForFunction(() => /pretrained by its authors/.test(document.getElementById('checkpoint-info')!.textContent ?? ''), { timeout: 60_000 });
+    expect(await text('#checkpoint-info')).toBe("Current model: the authors' DnCNN-S — dncnn, gray, pretrained by its authors for sigma 25.");
+    expect(await page.$eval('#preset', (e) => (e as HTMLSelectElement).value)).toBe('dncnn');
+    expect(await text('#model-title')).toMatch(/^dncnn, 17 layers, 555,137 parameters/);
     expect(errors, 'uncaught errors in the page').toEqual([]);
   });
 });

@@ -166,28 +166,182 @@ describe('bad input gets a clear message and leaves state intact', () => {
     expect(r.notCk).toMatch(/^notes\.txt is not a safetensors checkpoint/);
   });
 
-  it('a NaN loss stops training with a message and restores the last good parameters', async () => {
+  it('a NaN that comes back after every recovery stops training with a message, the whole state restored', async () => {
     const r = await page().evaluate(async () => {
       const app = await window.h.app();
       const { Model } = await window.h.model();
-      const config = app.defaultConfig('small', { epochs: 2, stepsPerEpoch: 2, batchSize: 2, patchSize: 16, logEvery: 1, augment: { flip: false, rot90: false, rotation: 0, shift: 0 } });
+      const config = app.defaultConfig('small', { epochs: 2, stepsPerEpoch: 2, batchSize: 2, patchSize: 16, augment: { flip: false, rot90: false, rotation: 0, shift: 0 } });
       const model = new Model(app.presetSpec('small', 1), 4);
-      const before = await model.store.readAll();
-      // One training image holds a NaN: its patches poison the loss.
+      // One training image holds a NaN: every batch from it poisons the loss, however often it is retried.
       const img = { width: 16, height: 16, channels: 1 as const, data: new Float32Array(256).fill(0.5) };
       img.data[100] = NaN;
-      const trainer = new app.Trainer(model, [img], [], config);
+      const logs: string[] = [];
+      const trainer = new app.Trainer(model, [img], [], config, { onLog: (m) => logs.push(m) });
+      const before = await trainer.snapshot();
       let message = 'no error';
       try { await trainer.run(); } catch (e) { message = (e as Error).message; }
-      const after = await model.store.readAll();
-      const restored = [...before].every(([k, v]) => v.every((x, i) => x === after.get(k)![i]));
-      const state = trainer.state;
+      const after = await trainer.snapshot();
+      const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+      const restored = [...before.params].every(([k, v]) => same(v, after.params.get(k)!)) && same(before.adam.m, after.adam.m) && same(before.adam.v, after.adam.v);
+      const out = { message, restored, t: after.adam.t, lr: trainer.lr, state: trainer.state, recoveries: trainer.recoveries, logs };
       trainer.dispose(); model.dispose();
-      return { message, restored, state };
+      return out;
     });
-    expect(r.message).toMatch(/the loss became NaN at epoch 1, step 1; the parameters were restored to the end of epoch 0\. Lower the learning rate/);
+    expect(r.message).toMatch(/^the loss became NaN at epoch 1, step 1 \(3 times in a row, halving the learning rate each time\); the training state \(parameters, Adam moments and step count\) was restored to the end of epoch 0\. Lower the learning rate/);
     expect(r.restored).toBe(true);
+    expect(r.t).toBe(0);
+    expect(r.lr).toBe(1e-3);
     expect(r.state).toBe('failed');
+    expect(r.recoveries).toBe(3);
+    expect(r.logs.filter((l) => /redoing epoch 1/.test(l))).toHaveLength(2);
+  });
+
+  it('after a forced NaN, training restores parameters, Adam m, v and t, goes on with finite losses, and its checkpoint resumes cleanly', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const app = await window.h.app();
+      const { Model } = await window.h.model();
+      const S = 4;
+      const config = app.defaultConfig('small', { epochs: 2, stepsPerEpoch: S, batchSize: 2, patchSize: 16, valPatchSize: 16, seed: 3 });
+      const rng = new e.Rng(2);
+      const img = () => ({ width: 24, height: 24, channels: 1 as const, data: Float32Array.from({ length: 576 }, () => rng.next()) });
+      const train = [img(), img(), img()];
+      const val = [img()];
+      const model = new Model(app.presetSpec('small', 1), 4);
+      const losses: [number, number, number][] = [];
+      const logs: string[] = [];
+      let poisoned = false;
+      let t1 = -1;
+      const trainer = new app.Trainer(model, train, val, config, {
+        onLog: (m) => logs.push(m),
+        onEpoch: (rec, tr) => { if (rec.epoch === 1) t1 = tr.adam.t; },
+        onStep: (ev) => {
+          losses.push([ev.epoch, ev.step, ev.loss]);
+          // In epoch 2, after step 2: a NaN weight; the next step's loss (and its m, v) go NaN.
+          if (ev.epoch === 2 && ev.step === 2 && !poisoned) {
+            poisoned = true;
+            model.store.get('layers.0.weight').write(new Float32Array(9 * 32).fill(NaN));
+          }
+        },
+      });
+      await trainer.run();
+      const st = await trainer.snapshot();
+      const finite = (a: Float32Array) => a.every((x) => Number.isFinite(x));
+      const bytes = await app.saveCheckpoint(model, { preset: 'small', epoch: trainer.epoch, config }, trainer.adam);
+      const out1 = {
+        state: trainer.state, recoveries: trainer.recoveries, t: st.adam.t, t1, lr: trainer.lr,
+        finite: finite(st.adam.m) && finite(st.adam.v) && [...st.params.values()].every(finite),
+        history: trainer.history.map((h) => [h.epoch, h.trainLoss, h.valLoss, h.lr]),
+        losses, logs,
+      };
+      trainer.dispose(); model.dispose();
+
+      // Resume from the checkpoint written after the recovery, one more epoch.
+      const ck = app.readCheckpoint(bytes, 'after-recovery.safetensors');
+      const model2 = new Model(ck.meta.spec);
+      await app.loadIntoModel(model2, ck.params);
+      const more = { ...config, epochs: 3 };
+      const losses2: number[] = [];
+      const t2 = new app.Trainer(model2, train, val, more, { onStep: (ev) => losses2.push(ev.loss) });
+      t2.adam.writeState(ck.optimizer!);
+      t2.epoch = ck.meta.epoch;
+      await t2.run();
+      const out2 = { state: t2.state, t: t2.adam.t, losses: losses2, history: t2.history.map((h) => h.epoch) };
+      t2.dispose(); model2.dispose();
+      return { ...out1, resumed: out2 };
+    });
+    expect(r.state).toBe('done');
+    expect(r.recoveries).toBe(1);
+    expect(r.logs.some((l) => /restored the training state of the end of epoch 1 \(parameters, Adam moments, step 4\); redoing epoch 2 at learning rate 5\.00e-4/.test(l)), r.logs.join('\n')).toBe(true);
+    // t counts only the steps that stand: 4 in epoch 1, then epoch 2 done again from step 4.
+    expect(r.t1).toBe(4);
+    expect(r.t).toBe(8);
+    expect(r.lr).toBe(5e-4);
+    expect(r.finite).toBe(true);
+    expect(r.history.map((h: number[]) => h[0])).toEqual([1, 2]);
+    for (const h of r.history) for (const v of h.slice(1)) expect(Number.isFinite(v)).toBe(true);
+    // Every reported step loss is finite, and the redone epoch 2 reports all its steps.
+    expect(r.losses.every((l: number[]) => Number.isFinite(l[2]))).toBe(true);
+    expect(r.losses.filter((l: number[]) => l[0] === 2).map((l: number[]) => l[1]).slice(-4)).toEqual([1, 2, 3, 4]);
+    expect(r.resumed.state).toBe('done');
+    expect(r.resumed.history).toEqual([3]);
+    expect(r.resumed.t).toBe(12);
+    expect(r.resumed.losses).toHaveLength(4);
+    expect(r.resumed.losses.every((l: number) => Number.isFinite(l))).toBe(true);
+  });
+
+  it('images/s and the ETA leave paused time out', async () => {
+    const r = await page().evaluate(async () => {
+      const app = await window.h.app();
+      const { Model } = await window.h.model();
+      const config = app.defaultConfig('small', { epochs: 1, stepsPerEpoch: 8, batchSize: 2, patchSize: 16 });
+      const img = { width: 24, height: 24, channels: 1 as const, data: new Float32Array(576).fill(0.5) };
+      const model = new Model(app.presetSpec('small', 1), 1);
+      const events: { step: number; ips: number; eta: number; t: number }[] = [];
+      const trainer = new app.Trainer(model, [img, img], [], config, {
+        onStep: (e) => {
+          events.push({ step: e.step, ips: e.imagesPerSec, eta: e.etaSec, t: performance.now() });
+          if (e.step === 4) { trainer.pause(); setTimeout(() => trainer.resume(), 3000); }
+        },
+      });
+      await trainer.run();
+      trainer.dispose(); model.dispose();
+      return events;
+    });
+    // The two events with the pause between them.
+    const gap = r.slice(1).reduce((best, e, i) => (e.t - r[i].t > r[best + 1].t - r[best].t ? i : best), 0);
+    const [before, after] = [r[gap], r[gap + 1]];
+    expect(after.t - before.t).toBeGreaterThan(2500); // the pause happened
+    // Counting the 3 s pause would have cut the rate by far more than half.
+    expect(after.ips).toBeGreaterThan(before.ips * 0.6);
+    expect(r.at(-1)!.eta).toBe(0);
+  });
+
+  const H = 150;
+  it('denoising in strips matches one pass, and an AbortSignal cancels evaluation between strips', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const app = await window.h.app();
+      const { Model } = await window.h.model();
+      const model = new Model(app.presetSpec('small', 1), 5);
+      const rng = new e.Rng(9);
+      const [H, W] = [150, 64];
+      const x = e.tensor(Float32Array.from({ length: H * W }, () => rng.next()), [1, H, W, 1]);
+      const whole = e.noGrad(() => model.forward(x));
+      const a = await whole.read();
+      const fractions: number[] = [];
+      const strips = await app.denoiseImage(model, x, { stripRows: 40, onProgress: (f) => fractions.push(f) });
+      const b = await strips.read();
+      // Strips sized by the measured speed (they change size as it goes).
+      const adaptive = await app.denoiseImage(model, x);
+      const c = await adaptive.read();
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]), Math.abs(a[i] - c[i]));
+      whole.dispose(); strips.dispose(); adaptive.dispose(); x.dispose();
+
+      // Cancel an evaluation of a large image after its first strip.
+      const big = { name: 'big', image: { width: 256, height: 512, channels: 1 as const, data: new Float32Array(256 * 512).fill(0.5) } };
+      const ctl = new AbortController();
+      let partial = 0;
+      let message = 'no error';
+      const t0 = performance.now();
+      const inUse = e.runtime().stats.bytesInUse;
+      try {
+        await app.evaluate(model, [big, big], { noise: { kind: 'gaussian', sigma: 25 }, seed: 1, signal: ctl.signal, onPartial: (d) => { partial = d; ctl.abort(); } });
+      } catch (err) { message = `${(err as Error).name}: ${(err as Error).message}`; }
+      const ms = performance.now() - t0;
+      const leaked = e.runtime().stats.bytesInUse - inUse;
+      model.dispose();
+      return { maxDiff, fractions, halo: app.stripHalo(model.spec), message, partial, ms, leaked };
+    });
+    console.log(`[strips] ${r.fractions.length} strips, max |diff| ${r.maxDiff}; cancelled after ${r.partial.toFixed(2)} images in ${r.ms.toFixed(0)} ms`);
+    expect(r.halo).toBe(8);
+    expect(r.maxDiff).toBeLessThan(1e-5);
+    expect(r.fractions.map((f: number) => Math.round(f * H))).toEqual([40, 80, 120, 150]);
+    expect(r.leaked).toBe(0);
+    expect(r.message).toBe('CancelledError: evaluation cancelled');
+    expect(r.partial).toBeGreaterThan(0);
+    expect(r.partial).toBeLessThan(1);
   });
 
   it('absurd hyper-parameters are all listed', async () => {

@@ -7,6 +7,7 @@
 import { listZipImages } from '../data/archive.ts';
 import { DataError, type NamedBytes } from '../data/dataset.ts';
 import { decodeImageBytes } from '../data/images.ts';
+import { throwIfAborted } from '../model/evaluate.ts';
 
 export interface PickedFile { path: string; file: File }
 
@@ -19,6 +20,8 @@ export interface OwnImages {
   rgb: number;
   minSide: number;
   maxSide: number;
+  /** Width and height of each usable file, in `files` order (to check them against the patch size). */
+  sizes: [number, number][];
 }
 
 const isZip = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5);
@@ -58,11 +61,14 @@ async function walk(entry: FileSystemEntry, out: PickedFile[]): Promise<void> {
  * Reads and unpacks picked files, decodes them to check, and describes the usable images.
  * Throws DataError when nothing usable is left (the caller keeps its previous data).
  */
-export async function loadOwnImages(picked: PickedFile[], label: string, onProgress?: (done: number, total: number) => void): Promise<OwnImages> {
+export async function loadOwnImages(
+  picked: PickedFile[], label: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal,
+): Promise<OwnImages> {
   if (!picked.length) throw new DataError(`${label} holds no files: pick PNG, JPEG, BMP or WebP images, a folder of them or a .zip`);
   const files: NamedBytes[] = [];
   const skipped: OwnImages['skipped'] = [];
   for (const { path, file } of picked) {
+    throwIfAborted(signal, 'reading your images');
     if (path.split('/').some((p) => p.startsWith('.'))) { skipped.push({ name: path, reason: 'hidden file' }); continue; }
     const bytes = new Uint8Array(await file.arrayBuffer());
     if (/\.zip$/i.test(path) || isZip(bytes)) {
@@ -84,13 +90,16 @@ export async function loadOwnImages(picked: PickedFile[], label: string, onProgr
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // Decode one at a time and keep only the facts: a folder of big photos would not fit as floats.
   const usable: NamedBytes[] = [];
+  const sizes: [number, number][] = [];
   let gray = 0, minSide = Infinity, maxSide = 0;
   const before = skipped.length;
   for (let i = 0; i < files.length; i++) {
+    throwIfAborted(signal, 'reading your images');
     const f = files[i];
     try {
       const im = await decodeImageBytes(f.bytes, f.name);
       usable.push(f);
+      sizes.push([im.width, im.height]);
       if (im.channels === 1) gray++;
       minSide = Math.min(minSide, im.width, im.height);
       maxSide = Math.max(maxSide, im.width, im.height);
@@ -104,5 +113,5 @@ export async function loadOwnImages(picked: PickedFile[], label: string, onProgr
       .map((s) => `  ${s.name}: ${s.reason}`).join('\n');
     throw new DataError(`none of the ${files.length} files in ${label} is a usable image:\n${why}`);
   }
-  return { label, files: usable, skipped, gray, rgb: usable.length - gray, minSide, maxSide };
+  return { label, files: usable, skipped, gray, rgb: usable.length - gray, minSide, maxSide, sizes };
 }

@@ -3,8 +3,9 @@
  * sigma (on the GPU, the engine's seeded noise), run the current model on it and hand back
  * noisy and denoised images with their PSNR against the picture.
  */
-import { type Tensor, addNoise, clamp01, noGrad, tensor, tidy } from '../engine/index.ts';
+import { DeviceLostError, addNoise, clamp01, noGrad, tensor, tidy } from '../engine/index.ts';
 import { type Image, decodeImageBytes, resizeArea, toGray, toRgb } from '../data/images.ts';
+import { type DenoiseOptions, denoiseImage } from '../model/evaluate.ts';
 import type { Model } from '../model/layers.ts';
 import { traceModel } from '../model/layers.ts';
 
@@ -51,25 +52,28 @@ export function fitToModel(image: Image, model: Model, fallbackSize: number): { 
   return { image: im, note };
 }
 
-/** Adds noise (sigma on the 0-255 scale; 0 = none) and denoises. */
-export async function denoisePhoto(model: Model, clean: Image, sigma: number, seed = 1): Promise<{ noisy: Image; denoised: Image }> {
+/**
+ * Adds noise (sigma on the 0-255 scale; 0 = none) and denoises, strip by strip (progress and
+ * cancellation between strips, see denoiseImage).
+ */
+export async function denoisePhoto(model: Model, clean: Image, sigma: number, seed = 1, o: DenoiseOptions = {}): Promise<{ noisy: Image; denoised: Image }> {
   const shape = [1, clean.height, clean.width, clean.channels];
   const x = tensor(clean.data, shape, 'photo');
+  const noisyT = sigma > 0 ? noGrad(() => addNoise(x, { kind: 'gaussian', sigma, seed, step: 0 })) : null;
   try {
-    const r = tidy(() => noGrad(() => {
-      const noisy = sigma > 0 ? addNoise(x, { kind: 'gaussian', sigma, seed, step: 0 }) : null;
-      const denoised = clamp01(model.forward(noisy ?? x));
-      const out: Record<string, Tensor> = { denoised };
-      if (noisy) out.noisy = noisy;
-      return out;
-    }));
+    const y = await denoiseImage(model, noisyT ?? x, { what: 'denoising the photo', ...o });
+    const d = tidy(() => noGrad(() => clamp01(y)));
+    y.dispose();
     const dims = { width: clean.width, height: clean.height, channels: clean.channels };
-    const noisy = r.noisy ? { ...dims, data: await r.noisy.read() } : clean;
-    const denoised = { ...dims, data: await r.denoised.read() };
-    r.noisy?.dispose();
-    r.denoised.dispose();
-    return { noisy, denoised };
-  } finally {
+    const noisy = noisyT ? { ...dims, data: await noisyT.read() } : clean;
+    const denoised = { ...dims, data: await d.read() };
+    d.dispose();
+    noisyT?.dispose();
     x.dispose();
+    return { noisy, denoised };
+  } catch (e) {
+    // A lost device took the buffers with it; otherwise give them back.
+    if (!(e instanceof DeviceLostError)) { noisyT?.dispose(); x.dispose(); }
+    throw e;
   }
 }

@@ -1,6 +1,5 @@
 /**
- * What the page shows and hands out about a session: the live loss plot, the table of
- * epochs, the test metrics beside the published numbers, the noisy | denoised | clean grid,
+ * What the page shows and hands out about a session: the table of epochs, the test metrics beside the published numbers, the noisy | denoised | clean grid,
  * and the downloadable files (PNG / zip, CSV, JSON).
  */
 import { zipSync } from 'fflate';
@@ -9,7 +8,6 @@ import type { EvalResult } from '../model/evaluate.ts';
 import type { NoiseConfig } from '../model/config.ts';
 import type { EpochRecord } from '../model/trainer.ts';
 import { type GridRow, drawGrid, gridSize } from './grid.ts';
-import { type Series, drawPlot } from './plot.ts';
 import { el, fmtNum } from './ui.ts';
 
 export interface TestRun { sigma: number | null; noise: NoiseConfig; result: EvalResult }
@@ -32,25 +30,6 @@ const noiseName = (n: NoiseConfig): string => {
   }
 };
 export const testLabel = (t: TestRun) => (t.sigma !== null ? `sigma ${t.sigma}` : noiseName(t.noise));
-
-/** Draws the loss plot into a canvas sized to its CSS box (sharp on HiDPI screens). */
-export function renderPlot(canvas: HTMLCanvasElement, steps: [number, number][], history: EpochRecord[], title: string): void {
-  const w = Math.max(320, canvas.clientWidth || 760);
-  const h = 280;
-  const dpr = window.devicePixelRatio || 1;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-    canvas.style.height = `${h}px`;
-  }
-  const ctx = canvas.getContext('2d')!;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  const series: Series[] = [
-    { label: 'training (per step)', color: '#1f77b4', points: steps },
-    { label: 'validation (epoch)', color: '#d62728', points: history.map((r) => [r.epoch, r.valLoss]) },
-  ];
-  drawPlot(ctx, w, h, series, { title, xLabel: 'epoch' });
-}
 
 export function renderEpochs(tbody: HTMLElement, history: EpochRecord[]): void {
   tbody.replaceChildren(...history.map((r) => {

@@ -7,6 +7,14 @@ import type { TrainConfig } from '../model/config.ts';
 import type { EpochRecord } from '../model/trainer.ts';
 import type { NamedBytes } from '../data/dataset.ts';
 
+/** The browser refused to store more (IndexedDB quota): the page says so and carries on. */
+export class StorageFullError extends Error {
+  constructor(message: string) { super(message); this.name = 'StorageFullError'; }
+}
+
+const isQuota = (e: unknown) => e instanceof DOMException && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
+const quotaMessage = 'the browser\'s storage for this page is full (IndexedDB quota exceeded)';
+
 const DB_NAME = 'webgpu-denoise';
 const STORE = 'autosave';
 const VERSION = 1;
@@ -20,6 +28,7 @@ export type SavedData =
 export interface TestSettings {
   set: 'set12' | 'bsd68' | 'cbsd68' | 'none';
   limit: number;
+  /** Gaussian sigmas; empty: the training noise. */
   sigmas: number[];
   keep: number;
 }
@@ -30,8 +39,12 @@ export interface Autosave {
   epoch: number;
   config: TrainConfig;
   history: EpochRecord[];
-  /** Training loss per logged step, as [fractional epoch, loss]. */
+  /** Training loss per step, as [fractional epoch, loss]. */
   steps: [number, number][];
+  /** How the run ended ('running' while it goes on; older autosaves have none). */
+  status?: 'running' | 'done' | 'stopped' | 'failed';
+  /** Steps into the next epoch that the checkpoint holds (a stopped run). */
+  stepInEpoch?: number;
   checkpoint: Uint8Array;
   data: SavedData;
   test: TestSettings;
@@ -58,11 +71,20 @@ function open(): Promise<IDBDatabase> {
 async function request<T>(mode: IDBTransactionMode, make: (s: IDBObjectStore) => IDBRequest): Promise<T> {
   const db = await open();
   return new Promise<T>((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const req = make(tx.objectStore(STORE));
+    const fail = (e: DOMException | null, what: string) => reject(isQuota(e) ? new StorageFullError(quotaMessage) : new Error(`IndexedDB ${mode}${what}: ${e?.message ?? 'failed'}`));
+    let tx: IDBTransaction;
+    let req: IDBRequest;
+    try {
+      tx = db.transaction(STORE, mode);
+      req = make(tx.objectStore(STORE));
+    } catch (e) {
+      // put() throws at once when the value cannot be stored (quota, a value that cannot be cloned).
+      fail(e as DOMException, '');
+      return;
+    }
     tx.oncomplete = () => resolve(req.result as T);
-    tx.onerror = () => reject(new Error(`IndexedDB ${mode}: ${tx.error?.message ?? req.error?.message ?? 'failed'}`));
-    tx.onabort = () => reject(new Error(`IndexedDB ${mode} aborted: ${tx.error?.message ?? 'quota exceeded?'}`));
+    tx.onerror = () => fail(tx.error ?? req.error, '');
+    tx.onabort = () => fail(tx.error, ' aborted');
   });
 }
 

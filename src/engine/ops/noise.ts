@@ -13,10 +13,16 @@
  * Per-image sigmas (blind training, sigma = [lo, hi]) are drawn on the host with the same Philox
  * (stream 4, counter (n, 4, 0, 0)), so `noiseSigmas` returns exactly what `addNoise` used and the
  * kernel only reads an [N] buffer of sigma_n / 255.
+ *
+ * That [N] buffer must not cost a submit: a training step (augment, noise, forward, backward,
+ * Adam) is one submit, and `Runtime.write` submits the pending commands first (a pooled buffer
+ * may still be read by them). So the sigmas go into a small ring of buffers owned by this op
+ * (`SigmaRing`): a slot is rewritten only once the encoder that read it has been submitted, so
+ * `queue.writeBuffer` (ordered after that submit) can never change what a recorded dispatch reads.
  */
 import { EngineError, ShapeError } from '../errors.ts';
-import { runtime } from '../runtime.ts';
-import { type Tensor, empty, tensor } from '../tensor.ts';
+import { type BufferView, type Runtime, runtime } from '../runtime.ts';
+import { type Tensor, empty } from '../tensor.ts';
 import { NOISE } from '../kernels.ts';
 
 
@@ -139,32 +145,67 @@ export function noiseSigmas(n: number, o: NoiseOptions): Float64Array {
 }
 
 /**
+ * Per-runtime buffers for the per-image sigmas, written without a submit (see the module
+ * comment). A slot is free once `stats.submits` has passed the submit count at which its
+ * dispatch was recorded; the ring grows only while more noise ops than slots wait in one
+ * encoder, so a steady training loop reuses the same one or two buffers for ever.
+ */
+interface SigmaSlot { buffer: GPUBuffer; recordedAt: number; last: Float32Array | null }
+const sigmaRings = new WeakMap<Runtime, SigmaSlot[]>();
+// GPUBufferUsage.STORAGE | COPY_DST (numbers: this module also loads in Node).
+const SIGMA_USAGE = 0x80 | 0x08;
+
+function sigmaView(rt: Runtime, sigmas: Float32Array): { view: BufferView; slot: SigmaSlot } {
+  let ring = sigmaRings.get(rt);
+  if (!ring) { ring = []; sigmaRings.set(rt, ring); }
+  const bytes = Math.max(256, Math.ceil((sigmas.length * 4) / 256) * 256);
+  const done = rt.stats.submits;
+  let slot = ring.find((s) => s.recordedAt < done && s.buffer.size >= bytes);
+  if (!slot) {
+    const free = ring.findIndex((s) => s.recordedAt < done); // too small: replace it
+    const buffer = rt.device.createBuffer({ label: 'noise sigma/255', size: bytes, usage: SIGMA_USAGE });
+    rt.stats.buffersCreated++;
+    slot = { buffer, recordedAt: -1, last: null };
+    if (free >= 0) { ring[free].buffer.destroy(); ring[free] = slot; } else ring.push(slot);
+  }
+  // Same values as last time (a fixed sigma, the same batch size): nothing to upload.
+  if (!slot.last || slot.last.length !== sigmas.length || slot.last.some((v, i) => v !== sigmas[i])) {
+    rt.device.queue.writeBuffer(slot.buffer, 0, sigmas.buffer, sigmas.byteOffset, sigmas.byteLength);
+    slot.last = sigmas;
+  }
+  return { view: { buffer: slot.buffer, offset: 0, size: sigmas.length * 4 }, slot };
+}
+
+/**
  * clean [N, H, W, C] (values in [0, 1]) plus seeded noise: a new tensor of the same shape.
  * See the option types for each kind; nothing is clipped except that salt & pepper writes 0 or 1.
+ * Records one dispatch and uploads nothing that would force a submit.
  */
 export function addNoise(clean: Tensor, o: NoiseOptions): Tensor {
   const { seed, step } = checkOptions(o);
   if (clean.shape.length !== 4) throw new ShapeError(`addNoise: images must be NHWC (rank 4), got shape [${clean.shape}]`);
   const [N, H, W, C] = clean.shape;
+  const rt = runtime();
   const x = clean.view('addNoise');
   let thr = 0;
   let peak = 1;
-  let s: Tensor | null = null;
+  let s: { view: BufferView; slot: SigmaSlot } | null = null;
   if (o.kind === 'gaussian' || o.kind === 'speckle') {
-    s = tensor(Float32Array.from(noiseSigmas(N, o), (v) => v / 255), [N], 'noise sigma/255');
+    s = sigmaView(rt, Float32Array.from(noiseSigmas(N, o), (v) => v / 255));
   } else if (o.kind === 'saltPepper') {
     thr = Math.round(o.amount * 2 ** 24);
   } else {
     peak = o.peak;
   }
   const y = empty(clean.shape, `${o.kind} noisy`);
-  runtime().launch('noise', {
+  rt.launch('noise', {
     uniforms: { count: clean.size, C, imageSize: H * W * C, seed, step, thr, peak },
     // salt & pepper and poisson read no sigma: x stands in for the unused binding.
-    bindings: { x, s: s ? s.view('addNoise') : x, y: y.view('addNoise') },
+    bindings: { x, s: s ? s.view : x, y: y.view('addNoise') },
     dims: { count: clean.size },
     constants: { KIND: NOISE[o.kind] },
   });
-  s?.dispose(); // safe with the pending dispatch: a reuse writes only after flushing it
+  // After launch: a launch that flushed a full uniform arena put this dispatch in the next encoder.
+  if (s) s.slot.recordedAt = rt.stats.submits;
   return y;
 }
