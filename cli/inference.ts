@@ -1,0 +1,95 @@
+/**
+ * Where `npm run denoise` and `npm run bench:dncnn` run the model: in this Node process on Dawn,
+ * or in headless Chromium (cli/inferenceBrowser.ts). Both run the same engine code
+ * (src/model/denoise.ts runDenoiseJob, src/model/benchmark.ts benchmarkDenoiser); `--backend`
+ * picks as for `npm run train` (cli/backend.ts): auto takes Node when Dawn finds an adapter.
+ */
+import type { Backend } from './args.ts';
+import { BackendError } from './backend.ts';
+import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.ts';
+import { type DenoiseJob, type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, type TileProgress, runDenoiseJob } from '../src/model/denoise.ts';
+import type { StandardSet } from '../src/model/pretrained.ts';
+import { NodeGpuError, releaseNodeGpu, startNodeEngine } from '../src/node/index.ts';
+
+export interface BenchmarkRequest { model: string; set: StandardSet; sigma: number; limit?: number; seed: number; tile?: number }
+
+export interface InferenceBackend {
+  readonly name: 'node' | 'browser';
+  /** "vendor / architecture (description)" */
+  readonly adapter: string;
+  /** The model for the following denoise jobs (a file's bytes cross to the page once). */
+  setModel(choice: ModelChoice): Promise<void>;
+  /** One image; rejects with a DenoiseInputError (name kept across the page boundary) for a bad input. */
+  denoise(job: DenoiseJob, onProgress: (p: TileProgress) => void): Promise<DenoiseJobResult>;
+  /** A shipped model on a standard set at one sigma. */
+  benchmark(r: BenchmarkRequest, onProgress: (done: number, total: number) => void): Promise<BenchmarkResult>;
+  close(): Promise<void>;
+}
+
+/** An error from the engine, by name, so that the CLI can tell a bad input (exit 2) from a failure (exit 1). */
+export class RemoteError extends Error {
+  constructor(readonly kind: string, message: string) { super(message); this.name = kind; }
+}
+
+/** The engine in this process (Dawn through the optional npm package `webgpu`). */
+export async function openNodeInference(o: { adapter: string | null }): Promise<InferenceBackend> {
+  let adapter: string;
+  try {
+    ({ adapter } = await startNodeEngine({ adapter: o.adapter ?? undefined }));
+  } catch (e) {
+    if (e instanceof NodeGpuError) throw new BackendError(e.message, 2);
+    throw new BackendError(`${(e as Error).name}: ${(e as Error).message}`, 1);
+  }
+  let cache = new DenoiserCache({ auto: true });
+  const shipped = new ShippedDenoisers();
+  return {
+    name: 'node',
+    adapter,
+    async setModel(choice) { cache.dispose(); cache = new DenoiserCache(choice); },
+    denoise: (job, onProgress) => runDenoiseJob(cache, job, { onProgress }),
+    async benchmark(r, onProgress) {
+      return benchmarkDenoiser(await shipped.get(r.model), r.set, r.sigma, { seed: r.seed, limit: r.limit, tile: r.tile, onProgress });
+    },
+    async close() {
+      cache.dispose();
+      shipped.dispose();
+      releaseNodeGpu();
+    },
+  };
+}
+
+/**
+ * Starts the chosen backend. 'auto' takes Node when Dawn gives an adapter (or --adapter was
+ * given), else the browser, saying why on stderr; `preferBrowser` (inputs only a browser can
+ * decode, such as JPEG) tries the browser first.
+ */
+export async function openInference(choice: Backend, o: { adapter: string | null; preferBrowser?: string }): Promise<InferenceBackend> {
+  const browser = async () => (await import('./inferenceBrowser.ts')).openBrowserInference();
+  if (choice === 'node' || (choice === 'auto' && o.adapter)) return openNodeInference(o);
+  if (choice === 'browser') return browser();
+  if (o.preferBrowser) {
+    try {
+      const b = await browser();
+      console.error(`note: using the browser backend: ${o.preferBrowser}`);
+      return b;
+    } catch (e) {
+      if (!(e instanceof BackendError)) throw e;
+      console.error(`note: ${o.preferBrowser}, but the browser backend is not available (${e.message}); using the Node backend`);
+      return openNodeInference(o);
+    }
+  }
+  let nodeError: BackendError;
+  try {
+    return await openNodeInference(o);
+  } catch (e) {
+    if (!(e instanceof BackendError) || e.exitCode !== 2) throw e;
+    nodeError = e;
+  }
+  console.error(`note: the Node backend is not available (${nodeError.message}); using the browser backend`);
+  try {
+    return await browser();
+  } catch (e) {
+    if (e instanceof BackendError) throw new BackendError(`no backend could start.\n  node: ${nodeError.message}\n  browser: ${e.message}`, e.exitCode);
+    throw e;
+  }
+}
