@@ -5,13 +5,11 @@
  */
 import type { TrainConfig } from '../src/model/config.ts';
 import type { DataSource } from '../src/model/session.ts';
-import { openPage } from './browser.ts';
-import { BackendError, type TrainBackend } from './backend.ts';
+import { BackendError, type TrainBackend, firstLine, openPageOrFail } from './backend.ts';
 import type { CliEvent, RenderedRun } from './render.ts';
 
 const toB64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const fromB64 = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
-const firstLine = (e: unknown) => (e as Error).message.split('\n')[0].replace(/^Error: /, '');
 
 /** RenderedRun as the page sends it: every byte array as base64. */
 type WireRun = Omit<RenderedRun, 'plot' | 'checkpoint' | 'tests'> & {
@@ -21,12 +19,7 @@ type WireRun = Omit<RenderedRun, 'plot' | 'checkpoint' | 'tests'> & {
 };
 
 export async function openBrowserBackend(): Promise<TrainBackend> {
-  let session: Awaited<ReturnType<typeof openPage>>;
-  try {
-    session = await openPage('cli/page.html');
-  } catch (e) {
-    throw new BackendError(firstLine(e), /No Chrome|CHROME_PATH/.test((e as Error).message) ? 2 : 1);
-  }
+  const session = await openPageOrFail('cli/page.html');
   const { page, errors } = session;
   let onEvent: (e: CliEvent) => void = () => {};
   let adapter: string;

@@ -5,11 +5,11 @@
  * picks as for `npm run train` (cli/backend.ts): auto takes Node when Dawn finds an adapter.
  */
 import type { Backend } from './args.ts';
-import { BackendError } from './backend.ts';
+import { BackendError, chooseBackend, startNodeOrFail } from './backend.ts';
 import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.ts';
 import { type DenoiseJob, type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, type TileProgress, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
-import { NodeGpuError, releaseNodeGpu, startNodeEngine } from '../src/node/index.ts';
+import { releaseNodeGpu } from '../src/node/index.ts';
 
 export interface BenchmarkRequest { model: string; set: StandardSet; sigma: number; limit?: number; seed: number; tile?: number }
 
@@ -33,13 +33,7 @@ export class RemoteError extends Error {
 
 /** The engine in this process (Dawn through the optional npm package `webgpu`). */
 export async function openNodeInference(o: { adapter: string | null }): Promise<InferenceBackend> {
-  let adapter: string;
-  try {
-    ({ adapter } = await startNodeEngine({ adapter: o.adapter ?? undefined }));
-  } catch (e) {
-    if (e instanceof NodeGpuError) throw new BackendError(e.message, 2);
-    throw new BackendError(`${(e as Error).name}: ${(e as Error).message}`, 1);
-  }
+  const adapter = await startNodeOrFail(o.adapter);
   let cache = new DenoiserCache({ auto: true });
   const shipped = new ShippedDenoisers();
   return {
@@ -65,9 +59,7 @@ export async function openNodeInference(o: { adapter: string | null }): Promise<
  */
 export async function openInference(choice: Backend, o: { adapter: string | null; preferBrowser?: string }): Promise<InferenceBackend> {
   const browser = async () => (await import('./inferenceBrowser.ts')).openBrowserInference();
-  if (choice === 'node' || (choice === 'auto' && o.adapter)) return openNodeInference(o);
-  if (choice === 'browser') return browser();
-  if (o.preferBrowser) {
+  if (choice === 'auto' && !o.adapter && o.preferBrowser) {
     try {
       const b = await browser();
       console.error(`note: using the browser backend: ${o.preferBrowser}`);
@@ -78,18 +70,5 @@ export async function openInference(choice: Backend, o: { adapter: string | null
       return openNodeInference(o);
     }
   }
-  let nodeError: BackendError;
-  try {
-    return await openNodeInference(o);
-  } catch (e) {
-    if (!(e instanceof BackendError) || e.exitCode !== 2) throw e;
-    nodeError = e;
-  }
-  console.error(`note: the Node backend is not available (${nodeError.message}); using the browser backend`);
-  try {
-    return await browser();
-  } catch (e) {
-    if (e instanceof BackendError) throw new BackendError(`no backend could start.\n  node: ${nodeError.message}\n  browser: ${e.message}`, e.exitCode);
-    throw e;
-  }
+  return chooseBackend(choice, o.adapter, () => openNodeInference(o), browser);
 }

@@ -4,14 +4,12 @@
  * as base64 in chunks of about 2 MB (one large page.evaluate argument closes the connection);
  * the page decodes every format a browser can (PNG, JPEG, BMP, WebP).
  */
-import { openPage } from './browser.ts';
-import { BackendError } from './backend.ts';
+import { BackendError, firstLine, openPageOrFail } from './backend.ts';
 import type { InferenceBackend } from './inference.ts';
 import { RemoteError } from './inference.ts';
 import type { Outcome, WireModel } from './inferencePage.ts';
 import type { TileProgress } from '../src/model/denoise.ts';
 
-const firstLine = (e: unknown) => (e as Error).message.split('\n')[0].replace(/^Error: /, '');
 const CHUNK = 1_500_000; // bytes per staged chunk (2 MB of base64)
 
 function unwrap<T>(o: Outcome<T>): T {
@@ -20,12 +18,7 @@ function unwrap<T>(o: Outcome<T>): T {
 }
 
 export async function openBrowserInference(): Promise<InferenceBackend> {
-  let session: Awaited<ReturnType<typeof openPage>>;
-  try {
-    session = await openPage('cli/inference.html');
-  } catch (e) {
-    throw new BackendError(firstLine(e), /No Chrome|CHROME_PATH/.test((e as Error).message) ? 2 : 1);
-  }
+  const session = await openPageOrFail('cli/inference.html');
   const { page } = session;
   let onEvent: (ev: { type: string } & Record<string, number>) => void = () => {};
   let adapter: string;

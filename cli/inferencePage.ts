@@ -4,22 +4,12 @@
  * hands results back as base64. Errors come back as values ({ error: { kind, message } }) so
  * that their kind (DenoiseInputError: a bad input, exit code 2) survives the page boundary.
  */
+import { b64ToBytes, bytesToB64 } from './b64.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.ts';
 import { type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
 
-function toB64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-function fromB64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** A value or the error it threw, by name. */
 export type Outcome<T> = { ok: T } | { error: { kind: string; message: string } };
@@ -67,7 +57,7 @@ window.inference = {
   },
   stage(key, b64) {
     const list = staged.get(key) ?? [];
-    list.push(fromB64(b64));
+    list.push(b64ToBytes(b64));
     staged.set(key, list);
     return list.length;
   },
@@ -83,7 +73,7 @@ window.inference = {
         ...job, bytes: take(job.staged),
         clean: job.clean && { name: job.clean.name, bytes: take(job.clean.staged) },
       }, { onProgress: (p) => void send({ type: 'tile', ...p }) });
-      return { ok: { ...r, png: toB64(r.png) } };
+      return { ok: { ...r, png: bytesToB64(r.png) } };
     } catch (e) {
       return fail(e);
     }

@@ -6,18 +6,12 @@ import type { TrainConfig } from '../src/model/config.ts';
 import { formatProfile, profileStep } from '../src/model/profile.ts';
 import { runSession } from '../src/model/session.ts';
 import type { Trainer } from '../src/model/trainer.ts';
-import { NodeGpuError, releaseNodeGpu, startNodeEngine } from '../src/node/index.ts';
-import { BackendError, type TrainBackend } from './backend.ts';
+import { releaseNodeGpu } from '../src/node/index.ts';
+import { type TrainBackend, startNodeOrFail } from './backend.ts';
 import { renderRun } from './render.ts';
 
 export async function openNodeBackend(o: { adapter: string | null }): Promise<TrainBackend> {
-  let adapter: string;
-  try {
-    ({ adapter } = await startNodeEngine({ adapter: o.adapter ?? undefined }));
-  } catch (e) {
-    if (e instanceof NodeGpuError) throw new BackendError(e.message, 2);
-    throw new BackendError(`${(e as Error).name}: ${(e as Error).message}`, 1);
-  }
+  const adapter = await startNodeOrFail(o.adapter);
   let trainer: Trainer | null = null;
   return {
     name: 'node',

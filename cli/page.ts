@@ -5,27 +5,11 @@
 import { initEngine } from '../src/engine/index.ts';
 import { type SessionInput, runSession } from '../src/model/session.ts';
 import type { Trainer } from '../src/model/trainer.ts';
-import { type BuiltinSet, loadBuiltin } from '../src/data/builtin.ts';
-import { decodeAll } from '../src/data/dataset.ts';
-import { loadIntoModel, pretrainedDncnnParams } from '../src/model/checkpoint.ts';
-import { evaluate } from '../src/model/evaluate.ts';
-import { Model } from '../src/model/layers.ts';
-import { dncnn } from '../src/model/presets.ts';
 import { renderRun } from './render.ts';
+import { b64ToBytes, bytesToB64 } from './b64.ts';
 import type { TrainConfig } from '../src/model/config.ts';
 import { type StepProfile, formatProfile, profileStep } from '../src/model/profile.ts';
 
-function toB64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-function fromB64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** Data arrives either as a built-in set or as files staged beforehand with cli.stage(key, ...). */
 type WireSource = SessionInput['train'] | { staged: string };
@@ -46,7 +30,6 @@ declare global {
       run(input: WireInput): Promise<unknown>;
       stop(): void;
       stage(key: string, files: { name: string; b64: string }[]): number;
-      evalPretrained(o: { set: BuiltinSet; sigma: number; limit?: number; seed: number }): Promise<unknown>;
       /** One profiled training step of a configuration: the report's text and the numbers. */
       profile(config: TrainConfig): Promise<{ text: string; profile: StepProfile }>;
     };
@@ -66,23 +49,9 @@ window.cli = {
   stop() { trainer?.stop(); },
   stage(key, files) {
     const list = staged.get(key) ?? [];
-    for (const f of files) list.push({ name: f.name, bytes: fromB64(f.b64) });
+    for (const f of files) list.push({ name: f.name, bytes: b64ToBytes(f.b64) });
     staged.set(key, list);
     return list.length;
-  },
-  /** The authors' DnCNN-S weights on a built-in test set, with the standard protocol. */
-  async evalPretrained(o) {
-    const t0 = performance.now();
-    const res = await fetch('/models/dncnn_s25_folded.safetensors');
-    const model = new Model(dncnn(1));
-    await loadIntoModel(model, pretrainedDncnnParams(new Uint8Array(await res.arrayBuffer())), 'dncnn_s25_folded.safetensors');
-    const { images } = await decodeAll(await loadBuiltin(o.set, o.limit), { channels: 1 });
-    const r = await evaluate(model, images, {
-      noise: { kind: 'gaussian', sigma: o.sigma }, seed: o.seed,
-      onProgress: (done, total) => void send({ type: 'stage', stage: `${o.set} sigma ${o.sigma}`, done, total }),
-    });
-    model.dispose();
-    return { mean: r.mean, perImage: r.perImage, seconds: (performance.now() - t0) / 1000 };
   },
   async profile(config) {
     const profile = await profileStep(config);
@@ -93,19 +62,19 @@ window.cli = {
       ...input,
       train: decodeSource(input.train),
       test: input.test ? decodeSource(input.test) : null,
-      resume: input.resume ? { name: input.resume.name, bytes: fromB64(input.resume.b64) } : undefined,
+      resume: input.resume ? { name: input.resume.name, bytes: b64ToBytes(input.resume.b64) } : undefined,
     }, {
       onStage: (stage, done, total) => void send({ type: 'stage', stage, done, total }),
       onStep: (e) => void send({ type: 'step', ...e }),
       onLog: (message) => void send({ type: 'log', message }),
       onTrainer: (t) => { trainer = t; },
-      onEpoch: async (r, checkpoint) => { await send({ type: 'epoch', record: r, checkpoint: toB64(await checkpoint()) }); },
+      onEpoch: async (r, checkpoint) => { await send({ type: 'epoch', record: r, checkpoint: bytesToB64(await checkpoint()) }); },
     });
     // The pictures are drawn here, by the code the Node backend uses too; bytes cross as base64.
     const r = await renderRun(result);
     return {
-      ...r, plot: toB64(r.plot), checkpoint: toB64(r.checkpoint),
-      tests: r.tests.map((t) => ({ ...t, grid: t.grid && toB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: toB64(d.png) })) })),
+      ...r, plot: bytesToB64(r.plot), checkpoint: bytesToB64(r.checkpoint),
+      tests: r.tests.map((t) => ({ ...t, grid: t.grid && bytesToB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: bytesToB64(d.png) })) })),
     };
   },
 };

@@ -332,7 +332,7 @@ describe('bad input gets a clear message and leaves state intact', () => {
       const ms = performance.now() - t0;
       const leaked = e.runtime().stats.bytesInUse - inUse;
       model.dispose();
-      return { maxDiff, fractions, halo: app.stripHalo(model.spec), message, partial, ms, leaked };
+      return { maxDiff, fractions, halo: app.receptiveRadius(model.spec), message, partial, ms, leaked };
     });
     console.log(`[strips] ${r.fractions.length} strips, max |diff| ${r.maxDiff}; cancelled after ${r.partial.toFixed(2)} images in ${r.ms.toFixed(0)} ms`);
     expect(r.halo).toBe(8);

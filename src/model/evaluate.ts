@@ -15,8 +15,9 @@ import {
 import type { Image } from '../data/images.ts';
 import type { NamedImage } from '../data/dataset.ts';
 import type { NoiseConfig } from './config.ts';
-import { type Model, type ModelSpec, traceModel } from './layers.ts';
+import { type Model, traceModel } from './layers.ts';
 import { addNoiseFor } from './pipeline.ts';
+import { receptiveRadius } from './tiles.ts';
 
 export interface ImageMetrics { name: string; psnrNoisy: number; psnr: number; ssim: number; mse: number; mae: number }
 
@@ -35,20 +36,6 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
-
-/**
- * Rows of context a strip needs on each side for exact output: the receptive-field radius of a
- * model made only of stride-1 'same' convolutions (sum of kernel/2); null for any other model
- * (pooling, strides, transposed convs: it is run on the whole image).
- */
-export function stripHalo(spec: ModelSpec): number | null {
-  let halo = 0;
-  for (const l of spec.layers) {
-    if (l.type !== 'conv2d' || (l.stride ?? 1) !== 1 || (l.padding ?? 'same') !== 'same') return null;
-    halo += Math.floor(l.kernel / 2);
-  }
-  return halo;
-}
 
 /** Measured FLOP/s of strip passes on this runtime (starts low: the first strip is small). */
 const stripRate = new WeakMap<object, number>();
@@ -74,7 +61,7 @@ export async function denoiseImage(model: Model, noisy: Tensor, o: DenoiseOption
   throwIfAborted(o.signal, what);
   const rt = runtime();
   const [N, H, W, C] = noisy.shape;
-  const halo = stripHalo(model.spec);
+  const halo = receptiveRadius(model.spec); // rows of context a strip needs on each side (null: run whole)
   const flopsPerRow = traceModel(model.spec, 1, W).reduce((a, l) => a + l.flops, 0);
   const rate = stripRate.get(rt) ?? 2e9; // FLOP/s: about SwiftShader on two cores
   let rows = o.stripRows ?? Math.max(8, Math.floor((rate * STRIP_SECONDS) / flopsPerRow));

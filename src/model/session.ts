@@ -20,7 +20,8 @@ import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './eva
 import { Model, traceModel } from './layers.ts';
 import { type EpochRecord, type PreviewEvent, type StepEvent, Trainer, type TrainerState } from './trainer.ts';
 
-export { CancelledError, denoiseImage, evaluate, stripHalo } from './evaluate.ts';
+export { CancelledError, denoiseImage, evaluate } from './evaluate.ts';
+export { receptiveRadius } from './tiles.ts';
 
 export type DataSource = { builtin: BuiltinSet; limit?: number } | { files: NamedBytes[]; label?: string };
 
