@@ -79,6 +79,10 @@ const SPECS: ConvSpec[] = [
   { N: 2, H: 16, W: 16, CI: 64, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   // realistic: REDNet's strided 32 -> 64 k3 layer on 24x24 patches, batch 2
   { N: 2, H: 24, W: 24, CI: 32, CO: 64, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // split-K weight gradient: 4096 pixels in 4 slices of 32 rows (vec4 kernel, then the sum pass)
+  { N: 4, H: 32, W: 32, CI: 5, CO: 8, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+  // split-K, scalar kernel: 63 (n, oh) rows in 2 slices of 32 and 31, 'valid' taps
+  { N: 3, H: 23, W: 50, CI: 3, CO: 3, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'none', bias: false },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -261,6 +265,27 @@ describe('kernel selection', () => {
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
     // with CO = Cin_t = 3 (scalar); dw = filter gradient with CO = 3 (scalar).
     expect(r.transposeTiled).toBe('conv2d_transpose_tiled_scalar conv2d_tiled_scalar conv2d_backward_filter_tiled_scalar');
+  });
+
+  it('a long pixel sum splits the weight gradient (split-K): the tiled kernel in slices, then conv2d_backward_filter_sum', async () => {
+    const ran = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      const out: string[] = [];
+      rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
+      const x = e.tensor(new Float32Array(4 * 32 * 32 * 5).fill(0.5), [4, 32, 32, 5]);
+      const w = e.requireGrad(e.tensor(new Float32Array(9 * 5 * 8).fill(0.25), [3, 3, 5, 8]));
+      const y = e.conv2d(x, w, null, { variant: 'tiled' });
+      e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
+      const dw = await w.grad!.read();
+      for (const t of [x, w, y]) t.dispose();
+      rt.onDispatch = null;
+      return { kernels: out.join(' '), dw0: dw[0], dwCenter: dw[4 * 5 * 8] };
+    });
+    expect(ran.kernels).toBe('conv2d_tiled conv2d_backward_filter_tiled conv2d_backward_filter_sum');
+    // dw[kh,kw,ci,co] = sum over pixels of x * dy = 0.5 * (pixels whose tap lands inside): exact in float32.
+    expect(ran.dwCenter).toBe(0.5 * 4 * 32 * 32);
+    expect(ran.dw0).toBe(0.5 * 4 * 31 * 31);
   });
 });
 

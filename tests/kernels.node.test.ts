@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
-import { CODE_TABLES, KERNELS, TILE, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { filterGradSplit } from '../src/engine/ops/conv2d.ts';
+import { CODE_TABLES, KERNELS, TILE, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 
@@ -23,7 +24,7 @@ const CONV_SHAPES = [
   { N: 2, H: 7, W: 5, CI: 3, OH: 4, OW: 3, CO: 5, KH: 3, KW: 3, S: 2, PT: 1, PL: 1 },
 ];
 const OTHER_SHAPES = [
-  { count: 1000, N: 2, H: 16, W: 12, C: 3, OH: 8, OW: 6, F: 2, M: 384, segments: 2, segLen: 576, chunks: 1 },
+  { count: 1000, N: 2, H: 16, W: 12, C: 3, OH: 8, OW: 6, F: 2, M: 384, segments: 2, segLen: 576, chunks: 1, KS: 4 },
 ];
 
 describe('the kernel table', () => {
@@ -82,7 +83,7 @@ describe('the kernel table', () => {
 
   it('formulas give positive integers; tiles cover every output exactly once per invocation count', () => {
     for (const row of Object.values(KERNELS)) {
-      const shapes = row.op === 'conv2d' && row.role !== 'bias-grad' ? CONV_SHAPES : OTHER_SHAPES;
+      const shapes = hasConvGeometry(row) ? CONV_SHAPES : OTHER_SHAPES;
       for (const d of shapes) {
         for (const [what, v] of [['invocations', row.invocations(d)], ['workgroups', row.workgroups(d)], ['bytes', row.bytes(d)], ['flops', row.flops(d)]] as const) {
           expect(Number.isInteger(v) && v >= 0, `${row.name} ${what} = ${v}`).toBe(true);
@@ -116,5 +117,21 @@ describe('the kernel table', () => {
     expect(pickKernel('conv2d', 'input-grad', 'tiled', b).name).toBe('conv2d_transpose_tiled_scalar');
     expect(pickKernel('conv2d', 'weight-grad', 'naive', a).name).toBe('conv2d_backward_filter');
     expect(() => pickKernel('conv2d', 'optimizer', 'tiled', a)).toThrow(/no tiled kernel/);
+  });
+});
+
+describe('the split-K weight gradient (filterGradSplit)', () => {
+  it('covers every (n, oh) row once with no empty slice, each slice at least 1024 pixels, and splits short sums not at all', () => {
+    const geo = (N: number, OH: number, OW: number) => ({ N, H: OH, W: OW, CI: 64, OH, OW, CO: 64, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 });
+    for (const [N, OH, OW, inv] of [[16, 40, 40, 576], [8, 64, 64, 36], [64, 128, 128, 9], [1, 7, 7, 576], [3, 21, 48, 9], [2, 16, 16, 20000]]) {
+      const g = geo(N, OH, OW);
+      const { KS, rowsPer } = filterGradSplit(g, inv);
+      const rows = N * OH;
+      expect(KS * rowsPer).toBeGreaterThanOrEqual(rows);
+      expect((KS - 1) * rowsPer).toBeLessThan(rows);
+      if (KS > 1) expect(rowsPer * OW).toBeGreaterThanOrEqual(1024);
+      if (rows * OW < 2048 || inv >= 16384) expect(KS).toBe(1);
+    }
+    expect(filterGradSplit(geo(16, 40, 40), 576).KS).toBeGreaterThan(1); // DnCNN's layers split
   });
 });

@@ -117,10 +117,14 @@ function convRows(): RowSpec[] {
     { ...dx, name: 'conv2d_transpose_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_scalar.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_scalar.C), backward: dxBack('tiled') },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
+    // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
-      invocations: (d) => d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled.C) },
+      invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled.C) },
     { ...dw, name: 'conv2d_backward_filter_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
-      invocations: (d) => d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
+      invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
+    // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
+    { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
+      invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
     // One workgroup per channel sums its M = N*OH*OW values cooperatively.
     { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 256, perInvocation: 0, dims: ['M', 'C'],
       invocations: (d) => d.C * 256, workgroups: (d) => d.C, flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
@@ -169,6 +173,9 @@ const ROWS: RowSpec[] = [
 /** SSIM's valid map per image (11x11 windows) and its chunks of 256 values. */
 const ssimMap = (d: Dims) => (d.H - 10) * (d.W - 10) * d.C;
 const ssimChunks = (d: Dims) => cdiv(ssimMap(d), 256);
+
+/** A row phrased in the conv geometry (CONV_DIMS): the convs, their transposes and gradients. */
+export const hasConvGeometry = (row: KernelRow) => row.dims.includes('KH');
 
 /** Every kernel, by file name. */
 export const KERNELS: Readonly<Record<string, KernelRow>> = Object.freeze(Object.fromEntries(ROWS.map((r) => [r.name, Object.freeze({

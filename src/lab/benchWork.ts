@@ -6,8 +6,9 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { Adam, Rng, type Tensor, backward, mseLoss, noGrad, tensor, tidy } from '../engine/index.ts';
-import { type Dims, KERNELS } from '../engine/kernels.ts';
+import { type Dims, KERNELS, hasConvGeometry } from '../engine/kernels.ts';
 import { loadIntoModel, pretrainedDncnnParams } from '../model/checkpoint.ts';
+import { findPretrained, loadPretrainedBytes } from '../model/pretrained.ts';
 import { Model, type ModelSpec, traceModel } from '../model/layers.ts';
 import type { NamedTensor } from '../model/safetensors.ts';
 import { type Job, PRESET_SPECS } from './benchRows.ts';
@@ -58,7 +59,7 @@ interface TfSide {
 /** One kernel of the table at dims, through its lab case; `tfSide` replaces the case's TF.js op. */
 export function kernelWork(kernel: string, dims: Dims, peer: TfPeer | null, checkRef: boolean, tfSide?: (inputs: Record<string, RefT>) => TfSide): Work {
   const row = KERNELS[kernel];
-  if (row.op === 'conv2d' && row.role !== 'bias-grad') {
+  if (hasConvGeometry(row)) {
     // benchRows.ts traces the presets without the engine: its geometry must be the engine's.
     const want = convDims(convShapeOf(dims));
     const bad = Object.keys(want).filter((k) => want[k] !== dims[k]);
@@ -196,11 +197,9 @@ async function stepWork(job: Extract<Job, { type: 'step' }>, flop: number, peer:
 }
 
 let weights: Promise<Map<string, NamedTensor>> | null = null;
-/** The authors' DnCNN-S weights (models/dncnn_s25_folded.safetensors), fetched once. */
+/** The authors' DnCNN-S weights (models/dncnn_s25_folded.safetensors), loaded once (read in Node, fetched in a page). */
 function pretrained(): Promise<Map<string, NamedTensor>> {
-  weights ??= fetch('/models/dncnn_s25_folded.safetensors')
-    .then((r) => { if (!r.ok) throw new Error(`fetching the DnCNN weights: HTTP ${r.status}`); return r.arrayBuffer(); })
-    .then((b) => pretrainedDncnnParams(new Uint8Array(b)));
+  weights ??= loadPretrainedBytes(findPretrained('dncnn_s25')!).then(pretrainedDncnnParams);
   return weights;
 }
 

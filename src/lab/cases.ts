@@ -9,13 +9,14 @@ import {
   Adam, ParameterStore, type Tensor, addNoise, add, applyAugment, augmentParamsFrom, biasGrad, convForward, convOutputSize,
   convTranspose, fillInPlace, filterGrad, relu, reduceMean, ssimPerImage, tensor, upsampleNearest,
 } from '../engine/index.ts';
-import { type Dims, KERNELS, type KernelRow } from '../engine/kernels.ts';
+import { type Dims, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
 import { accumulate as accumulateInto } from '../engine/ops/elementwise.ts';
 import { lossGrad } from '../engine/ops/loss.ts';
 import { runtime } from '../engine/runtime.ts';
 import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
-import type { ConvGeometry } from '../engine/ops/conv2d.ts';
+import { type ConvGeometry, sumSlicesInto } from '../engine/ops/conv2d.ts';
+import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
 import * as ref from '../engine/reference.ts';
 import * as refData from '../engine/referenceData.ts';
@@ -64,7 +65,7 @@ export function convShapeOf(d: Dims): ConvShape {
 
 /** A name from a shape, e.g. n16_h64w64_c64to64_k3s1 (valid padding adds _valid). */
 export function shapeName(row: KernelRow, d: Dims): string {
-  if (row.op === 'conv2d' && row.role !== 'bias-grad') {
+  if (hasConvGeometry(row)) {
     return `n${d.N}_h${d.H}w${d.W}_c${d.CI}to${d.CO}_k${d.KH}s${d.S}${d.same ? '' : '_valid'}`;
   }
   return row.dims.map((k) => `${k.toLowerCase()}${d[k]}`).join('_');
@@ -152,6 +153,19 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t) => { fillInPlace(t.y, 0); return t.y; },
     reference: (a) => ref.zeros(a.y.shape),
     tfjs: (tf, _p, _t, d) => tf.zeros([d.count]),
+  },
+  conv2d_backward_filter_sum: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ part: rand(rng, [d.KS, d.count]) }),
+    run: (t, d) => { const dw = empty([d.count]); sumSlicesInto(t.part, dw, d.KS); return dw; },
+    // Slice by slice in float64, as the kernel adds them in float32.
+    reference: (a, d) => {
+      const slice = (s: number) => ref.refTensor([d.count], a.part.data.subarray(s * d.count, (s + 1) * d.count));
+      let sum = slice(0);
+      for (let s = 1; s < d.KS; s++) sum = ref.add(sum, slice(s));
+      return sum;
+    },
+    tfjs: (tf, _p, t, d) => tf.sum(tf.reshape(t.part, [d.KS, d.count]), 0),
   },
   accumulate: {
     tol: ewTol,
@@ -286,7 +300,7 @@ function adamOnce(p: Tensor, g: Tensor, count: number): Tensor {
 export function kernelCase(name: string): KernelCase {
   const row = KERNELS[name];
   if (!row) throw new Error(`no kernel '${name}'`);
-  if (row.op === 'conv2d' && row.role !== 'bias-grad') return convCase(row);
+  if (hasConvGeometry(row)) return convCase(row);
   // ssim_mean runs inside ssimPerImage, right after ssim: one case checks both.
   return { kernel: name, ...CASES[name === 'ssim_mean' ? 'ssim' : name] };
 }

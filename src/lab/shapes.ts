@@ -2,7 +2,7 @@
  * Shapes the lab offers and the benchmark runs: each kernel's dims at the presets' real layers
  * (traced from the model specs, so they follow the presets), and a small shape for quick checks.
  */
-import type { Dims, KernelRow } from '../engine/kernels.ts';
+import { type Dims, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
 import { type ModelSpec, traceModel } from '../model/layers.ts';
 import { dncnn, seedAutoencoder, smallResidual } from '../model/presets.ts';
 import { type ConvShape, convDims } from './cases.ts';
@@ -48,7 +48,7 @@ export function presetLayers(batchOverride?: number): { label: string; kind: 'co
 
 /** A small shape every kernel runs in well under a second on a CPU adapter (the lab's default, the tests'). */
 export function smallDims(row: KernelRow): Dims {
-  if (row.op === 'conv2d' && row.role !== 'bias-grad') {
+  if (hasConvGeometry(row)) {
     const vec4 = !row.when || row.when.test({ CO: 8 });
     return convDims({ N: 2, H: 9, W: 11, CI: 5, CO: vec4 ? 8 : 3, K: 3, S: 2, padding: 'same' });
   }
@@ -60,6 +60,7 @@ export function smallDims(row: KernelRow): Dims {
     case 'ssim': case 'ssim_mean': return { N: 2, H: 16, W: 13, C: 1 };
     case 'noise': return { count: 3 * 1024 };
     case 'augment': return { count: 64 * 8 };
+    case 'conv2d_backward_filter_sum': return { count: 1000, KS: 5 };
     default: return { count: 1000 };
   }
 }
@@ -67,7 +68,7 @@ export function smallDims(row: KernelRow): Dims {
 /** The shapes the lab offers for a kernel: the small one, then the presets' real layers that fit it. */
 export function offeredShapes(row: KernelRow): NamedDims[] {
   const out: NamedDims[] = [{ label: 'small', dims: smallDims(row) }];
-  const kinds = row.op === 'conv2d' && row.role !== 'bias-grad' ? ['conv', 'convT'] : row.op === 'maxPool2d' ? ['pool'] : row.op === 'upsampleNearest' ? ['up'] : [];
+  const kinds = hasConvGeometry(row) ? ['conv', 'convT'] : row.op === 'maxPool2d' ? ['pool'] : row.op === 'upsampleNearest' ? ['up'] : [];
   for (const l of presetLayers()) {
     if (!kinds.includes(l.kind)) continue;
     if (row.when && !row.when.test(l.dims)) continue;

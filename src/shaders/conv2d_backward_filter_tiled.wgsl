@@ -9,17 +9,20 @@
 //   computed up front, so the pixel loops have no bounds tests. Unrolled by hand, fixed 8 x 8 (see
 //   conv2d_tiled.wgsl for why). Input channels past CI read a clamped channel and are not stored;
 //   a channel group past CO/4 likewise.
-// Precision: each weight sums N*OH*OW products serially in float32 (deterministic).
+// Split-K: the N*OH*OW pixel sum is cut into KS slices of rowsPer (n, oh) rows; slice s writes its
+//   partial sums to dw[s*slice ..] and conv2d_backward_filter_sum.wgsl adds the KS slices (KS = 1:
+//   dw is the result, no second pass). src/engine/ops/conv2d.ts filterGrad chooses KS.
+// Precision: each weight sums rowsPer*OW products serially in float32, then KS partials (deterministic).
 // Requires CO % 4 == 0 (dz and dw are read as vec4 over co); otherwise
 //   conv2d_backward_filter_tiled_scalar.wgsl.
-// Layouts: x [N,H,W,CI], dz [N,OH,OW,CO/4] vec4, dw [KH,KW,CI,CO/4] vec4, row-major.
+// Layouts: x [N,H,W,CI], dz [N,OH,OW,CO/4] vec4, dw [KS,KH,KW,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).
-// Dispatch: ceil(count / WG) workgroups, count = KH*KW*IB*CB with IB = ceil(CI/8) and
-//   CB = ceil(CO/8) (fastest). Parallelism is only KH*KW*CI*CO/64 invocations, each a long serial
-//   loop: enough for a CPU adapter; a GPU would want the pixel sum split (split-K) in two passes.
+// Dispatch: ceil(count / WG) workgroups, count = KS*KH*KW*IB*CB with IB = ceil(CI/8) and
+//   CB = ceil(CO/8) (fastest). Without the split, only KH*KW*CI*CO/64 invocations each run a long
+//   serial loop: enough for a CPU adapter, a few hundred threads for a GPU that wants tens of thousands.
 // Cost: 2*N*OH*OW*KH*KW*CI*CO FLOP (minus padding); each invocation reads 64 bytes per pixel.
 // Backward: none (a gradient kernel).
-struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO4: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32 }
+struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO4: u32, KH: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32, KS: u32, rowsPer: u32, slice: u32 }
 
 override WG: u32 = 64u;
 const TR: u32 = 8u; // input channels per invocation (the unrolled a0..a7 below)
@@ -44,8 +47,8 @@ fn validRange(k: u32, pad: i32, size: u32, count: u32) -> vec2u {
 }
 
 /** Stores the 8 channels of row ci (groups co4, co4+1; the second only if it exists). */
-fn store(row: u32, co4: u32, a: mat2x4f) {
-  let i = row * u.CO4 + co4;
+fn store(base: u32, row: u32, co4: u32, a: mat2x4f) {
+  let i = base + row * u.CO4 + co4;
   dw[i] = a[0];
   if (co4 + 1u < u.CO4) { dw[i + 1u] = a[1]; }
 }
@@ -59,7 +62,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let ib = t % u.IB;
   t = t / u.IB;
   let kw = t % u.KW;
-  let kh = t / u.KW;
+  t = t / u.KW;
+  let kh = t % u.KH;
+  let s = t / u.KH; // the slice of the pixel sum
   let co4 = cb * TC4; // < CO4
   let co4b = min(co4 + 1u, u.CO4 - 1u); // clamped: computed, not stored, when past CO
   let ci0 = ib * TR; // < CI
@@ -77,8 +82,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
   let rh = validRange(kh, u.PT, u.H, u.OH);
   let rw = validRange(kw, u.PL, u.W, u.OW);
-  for (var n = 0u; n < u.N; n++) {
-    for (var oh = rh.x; oh < rh.y; oh++) {
+  let r0 = s * u.rowsPer;
+  let r1 = min(r0 + u.rowsPer, u.N * u.OH);
+  for (var r = r0; r < r1; r++) {
+    let n = r / u.OH;
+    let oh = r % u.OH;
+    if (oh >= rh.x && oh < rh.y) {
       let ih = u32(i32(oh * u.S + kh) - u.PT);
       let xRow = (n * u.H + ih) * u.W;
       let dzRow = (n * u.OH + oh) * u.OW;
@@ -99,14 +108,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
+  let base = s * u.slice;
   let row = (kh * u.KW + kw) * u.CI + ci0; // dw row of input channel ci0
   let m = u.CI - ci0; // input channels left, >= 1
-  store(row, co4, a0);
-  if (m > 1u) { store(row + 1u, co4, a1); }
-  if (m > 2u) { store(row + 2u, co4, a2); }
-  if (m > 3u) { store(row + 3u, co4, a3); }
-  if (m > 4u) { store(row + 4u, co4, a4); }
-  if (m > 5u) { store(row + 5u, co4, a5); }
-  if (m > 6u) { store(row + 6u, co4, a6); }
-  if (m > 7u) { store(row + 7u, co4, a7); }
+  store(base, row, co4, a0);
+  if (m > 1u) { store(base, row + 1u, co4, a1); }
+  if (m > 2u) { store(base, row + 2u, co4, a2); }
+  if (m > 3u) { store(base, row + 3u, co4, a3); }
+  if (m > 4u) { store(base, row + 4u, co4, a4); }
+  if (m > 5u) { store(base, row + 5u, co4, a5); }
+  if (m > 6u) { store(base, row + 6u, co4, a6); }
+  if (m > 7u) { store(base, row + 7u, co4, a7); }
 }

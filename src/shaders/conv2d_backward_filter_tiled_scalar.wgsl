@@ -4,13 +4,16 @@
 // Each invocation owns one tap (kh, kw) and 8 input channels x 4 output channels (a vec4 per ci):
 //   per pixel 8 + 4 scalar loads feed 32 multiply-adds. Unrolled by hand, fixed 8 x 4; valid pixel
 //   ranges computed up front; channels past CI / CO read clamped channels and are not stored.
-// Precision: each weight sums N*OH*OW products serially in float32 (deterministic).
-// Layouts: x [N,H,W,CI], dz [N,OH,OW,CO], dw [KH,KW,CI,CO], row-major.
+// Split-K: the N*OH*OW pixel sum is cut into KS slices of rowsPer (n, oh) rows; slice s writes its
+//   partial sums to dw[s*slice ..] and conv2d_backward_filter_sum.wgsl adds the KS slices (KS = 1:
+//   dw is the result, no second pass). src/engine/ops/conv2d.ts filterGrad chooses KS.
+// Precision: each weight sums rowsPer*OW products serially in float32, then KS partials (deterministic).
+// Layouts: x [N,H,W,CI], dz [N,OH,OW,CO], dw [KS,KH,KW,CI,CO], row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).
-// Dispatch: ceil(count / WG) workgroups, count = KH*KW*IB*CB, IB = ceil(CI/8), CB = ceil(CO/4) (fastest).
+// Dispatch: ceil(count / WG) workgroups, count = KS*KH*KW*IB*CB, IB = ceil(CI/8), CB = ceil(CO/4) (fastest).
 // Cost: 2*N*OH*OW*KH*KW*CI*CO FLOP (minus padding); each invocation reads 48 bytes per pixel.
 // Backward: none (a gradient kernel).
-struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32 }
+struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KH: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32, KS: u32, rowsPer: u32, slice: u32 }
 
 override WG: u32 = 64u;
 const TR: u32 = 8u; // input channels per invocation (the unrolled a0..a7 below)
@@ -32,8 +35,8 @@ fn validRange(k: u32, pad: i32, size: u32, count: u32) -> vec2u {
 }
 
 /** Stores output channels co0 .. co0+3 that exist of dw row `row`. */
-fn store(row: u32, co0: u32, a: vec4f) {
-  let i = row * u.CO + co0;
+fn store(base: u32, row: u32, co0: u32, a: vec4f) {
+  let i = base + row * u.CO + co0;
   dw[i] = a.x;
   if (co0 + 1u < u.CO) { dw[i + 1u] = a.y; }
   if (co0 + 2u < u.CO) { dw[i + 2u] = a.z; }
@@ -49,7 +52,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let ib = t % u.IB;
   t = t / u.IB;
   let kw = t % u.KW;
-  let kh = t / u.KW;
+  t = t / u.KW;
+  let kh = t % u.KH;
+  let s = t / u.KH; // the slice of the pixel sum
   let co0 = cb * TC; // < CO
   let lastO = u.CO - 1u;
   let o1 = min(co0 + 1u, lastO); // clamped channels: computed, not stored
@@ -70,8 +75,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
   let rh = validRange(kh, u.PT, u.H, u.OH);
   let rw = validRange(kw, u.PL, u.W, u.OW);
-  for (var n = 0u; n < u.N; n++) {
-    for (var oh = rh.x; oh < rh.y; oh++) {
+  let r0 = s * u.rowsPer;
+  let r1 = min(r0 + u.rowsPer, u.N * u.OH);
+  for (var r = r0; r < r1; r++) {
+    let n = r / u.OH;
+    let oh = r % u.OH;
+    if (oh >= rh.x && oh < rh.y) {
       let ih = u32(i32(oh * u.S + kh) - u.PT);
       let xRow = (n * u.H + ih) * u.W;
       let dzRow = (n * u.OH + oh) * u.OW;
@@ -92,14 +101,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
+  let base = s * u.slice;
   let row = (kh * u.KW + kw) * u.CI + ci0;
   let m = u.CI - ci0;
-  store(row, co0, a0);
-  if (m > 1u) { store(row + 1u, co0, a1); }
-  if (m > 2u) { store(row + 2u, co0, a2); }
-  if (m > 3u) { store(row + 3u, co0, a3); }
-  if (m > 4u) { store(row + 4u, co0, a4); }
-  if (m > 5u) { store(row + 5u, co0, a5); }
-  if (m > 6u) { store(row + 6u, co0, a6); }
-  if (m > 7u) { store(row + 7u, co0, a7); }
+  store(base, row, co0, a0);
+  if (m > 1u) { store(base, row + 1u, co0, a1); }
+  if (m > 2u) { store(base, row + 2u, co0, a2); }
+  if (m > 3u) { store(base, row + 3u, co0, a3); }
+  if (m > 4u) { store(base, row + 4u, co0, a4); }
+  if (m > 5u) { store(base, row + 5u, co0, a5); }
+  if (m > 6u) { store(base, row + 6u, co0, a6); }
+  if (m > 7u) { store(base, row + 7u, co0, a7); }
 }

@@ -6,7 +6,7 @@
  * (2x2 'valid'), the reduction derives its chunk count; every other kernel takes its table dims as
  * typed. `dimsFromFields` refuses what the kernel cannot run, with a message naming the dim.
  */
-import type { Dims, KernelRow } from '../../engine/kernels.ts';
+import { type Dims, type KernelRow, hasConvGeometry } from '../../engine/kernels.ts';
 import { convDims, convShapeOf } from '../../lab/cases.ts';
 
 /** What the form holds: every value as typed (numbers, and 'same' | 'valid' for padding). */
@@ -38,7 +38,7 @@ const CONV_FIELDS: FieldSpec[] = [
 const REDUCE_CHUNK = 4096;
 
 /** True for the conv kernels that take a conv geometry (not the bias gradient, which takes M, C). */
-export const isConvRow = (row: KernelRow) => row.op === 'conv2d' && row.role !== 'bias-grad';
+export const isConvRow = (row: KernelRow) => hasConvGeometry(row);
 
 /** Dims derived from the others rather than typed. */
 const DERIVED: Record<string, string[]> = { maxpool2d: ['OH', 'OW'], maxpool2d_backward: ['OH', 'OW'], reduce: ['chunks'] };

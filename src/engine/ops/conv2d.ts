@@ -169,20 +169,62 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
 }
 
 /**
+ * Split-K for the weight gradient. Its output (KH*KW*CI*CO weights, a few hundred invocations of
+ * 64) is small and its sum (N*OH*OW pixels) long, so the tiled kernels cut the sum into KS slices:
+ * enough to reach SPLIT_TARGET invocations, while each slice keeps at least SPLIT_MIN_PIXELS pixels
+ * (its partial dw costs a write and a read of KH*KW*CI*CO floats, small against that work).
+ * Shorter serial sums are also more accurate in float32.
+ */
+const SPLIT_TARGET = 16384;
+const SPLIT_MIN_PIXELS = 1024;
+
+/** The slices of the weight gradient's pixel sum: KS slices of rowsPer (n, oh) rows each. */
+export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: number; rowsPer: number } {
+  const rows = g.N * g.OH;
+  const maxKS = Math.max(1, Math.min(rows, Math.floor((rows * g.OW) / SPLIT_MIN_PIXELS)));
+  const want = Math.min(maxKS, Math.max(1, Math.ceil(SPLIT_TARGET / invocations)));
+  const rowsPer = ceilDiv(rows, want);
+  return { KS: ceilDiv(rows, rowsPer), rowsPer }; // no empty slice
+}
+
+/**
  * The conv's weight gradient: x [N,H,W,CI], dz [N,OH,OW,CO] -> dw [KH,KW,CI,CO].
- * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one.
+ * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one, split
+ * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
  */
 export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
   const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
   const what = 'conv2d dw';
-  const bindings = { x: x.view(what), dz: dz.view(what), dw: dw.view(what) };
-  const { KH: _kh, ...geo } = geomUniforms(g);
   const k = pickKernel('conv2d', 'weight-grad', family(variant), { ...g });
+  if (k.variant === 'naive') {
+    const { KH: _kh, ...geo } = geomUniforms(g);
+    const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g) };
+    runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
+    return dw;
+  }
   const t = TILE[k.name as 'conv2d_backward_filter_tiled'];
-  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { IB: ceilDiv(g.CI, t.R), CB: ceilDiv(g.CO, t.C) };
-  const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g), ...blocks };
-  runtime().launch(k.name, { uniforms, bindings, dims: { ...g } });
+  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
+  const count = g.KH * g.KW * g.CI * g.CO;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
+  const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k.name, g), IB: ceilDiv(g.CI, t.R), CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
+  runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
   return dw;
+}
+
+/** dw = the sum of part's KS slices (part [KS, ...dw.shape]): conv2d_backward_filter_sum. */
+export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
+  const count = dw.size;
+  if (part.size !== KS * count) throw new ShapeError(`sumSlicesInto: part has ${part.size} values, not KS=${KS} x ${count}`);
+  runtime().launch('conv2d_backward_filter_sum', {
+    uniforms: { count, KS },
+    bindings: { part: part.view('conv2d dw'), dw: dw.view('conv2d dw') },
+    dims: { count, KS },
+  });
 }
 
 /** The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel. */
