@@ -6,6 +6,7 @@
 // The runner stays open until main() returns: modules imported lazily later on (pngjs in
 // src/data/images.ts, the engine under --backend node) load through it too. (Vite's one-shot
 // `runnerImport` closes its runner as soon as the entry has loaded.)
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createServer, createServerModuleRunner } from 'vite';
 
@@ -25,7 +26,12 @@ const server = await createServer({
   resolve: { alias: { wgsl_reflect: 'wgsl_reflect/wgsl_reflect.module.js' } },
   server: { middlewareMode: true, hmr: false, ws: false, watch: null },
   optimizeDeps: { noDiscovery: true, include: [] },
+  // TF.js's ESM builds import without file extensions, which only a bundler resolves: let Vite
+  // load them (the bench's peer under --backend node).
+  ssr: { noExternal: [/^@tensorflow\//] },
 });
+// ...and TF.js's Node platform (platform_node.js) calls a bare require('util') that ESM lacks.
+globalThis.require ??= createRequire(import.meta.url);
 const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
 let code = 1;
 try {

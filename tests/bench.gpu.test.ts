@@ -34,7 +34,7 @@ describe('npm run bench', () => {
     const file = join(dir, 'out.json');
     const before = existsSync(DEFAULT_JSON) ? statSync(DEFAULT_JSON).mtimeMs : null;
     try {
-      const { stdout } = await bench(['--quick', '--filter', 'conv2d_fwd', '--json', file, '--reps', '3']);
+      const { stdout } = await bench(['--quick', '--filter', 'conv2d_fwd', '--json', file, '--reps', '3', '--backend', 'browser']);
       expect(stdout).toMatch(/WebGPU adapter: /);
       expect(stdout).toMatch(/name +ours ms +TF\.js ms +ratio +GFLOP\/s/);
       expect(stdout).toContain(`wrote ${file}`);
@@ -43,6 +43,7 @@ describe('npm run bench', () => {
 
       const r = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
       for (const k of ['vendor', 'architecture', 'description'] as const) expect(typeof r.adapter[k]).toBe('string');
+      expect(r.backend).toBe('browser');
       expect(r.browser).toMatch(/\d+\.\d+/);
       expect(Number.isNaN(Date.parse(r.date))).toBe(false);
       expect(r.peak.gflops).toBeGreaterThan(0);

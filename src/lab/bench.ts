@@ -99,19 +99,24 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   };
   const start = await measurePeakOnce('start');
   const rows: BenchRow[] = [];
+  const failed: { name: string; error: string }[] = [];
   for (const [i, spec] of specs.entries()) {
     say(`[${i + 1}/${specs.length}] ${spec.name} (${spec.what})`);
     // A fresh TF.js backend per row: TF.js keeps every buffer size it has used in a pool (rows
     // range from kilobytes to hundreds of megabytes), and compiles per shape anyway.
     const peer = await initTfjs(rt.device);
-    let row: BenchRow;
     try {
-      row = await runRow(spec, peer, start, reps, say); // streamed with the start's peak
+      const row = await runRow(spec, peer, start, reps, say); // streamed with the start's peak
+      rows.push(row);
+      opts.onRow?.(row);
+    } catch (e) {
+      // One row's failure (a missing model file, a shape the device can't hold) costs that row only.
+      const error = (e as Error)?.message?.split('\n')[0] ?? String(e);
+      failed.push({ name: spec.name, error });
+      say(`${spec.name}: FAILED: ${error}`);
     } finally {
       peer.dispose();
     }
-    rows.push(row);
-    opts.onRow?.(row);
   }
   // Measured again at the end, the better of the two is the ceiling: a busy machine or a clock
   // that drifted during the run must not make a row look faster than the peak.
@@ -119,9 +124,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
   const peak = { gflops: Math.max(start.gflops, end.gflops), gbps: Math.max(start.gbps, end.gbps) };
   return {
     adapter: { vendor: a.vendor, architecture: a.architecture, description: a.description },
-    browser: navigator.userAgent, date: new Date().toISOString(),
+    browser: navigator.userAgent ?? '', date: new Date().toISOString(),
     peak: { ...peak, measured: [start, end] }, quick: !!opts.quick, reps,
     rows: rows.map((r) => ({ ...r, ...rates(r.flop, r.bytes, r.ours.median_ms, peak) })),
+    ...(failed.length ? { failed } : {}),
   };
 }
 

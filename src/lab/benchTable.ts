@@ -38,7 +38,9 @@ export interface BenchRow {
 
 export interface BenchResult {
   adapter: { vendor: string; architecture: string; description: string };
-  /** The browser's version string (Chromium's browser.version() from the CLI; the user agent in a page). */
+  /** Where it ran: 'node' (Dawn in the CLI's process) or 'browser' (a page: the CLI's headless Chromium or the lab). */
+  backend?: 'node' | 'browser';
+  /** The runtime's version string: Chromium's browser.version() from the CLI, the user agent in a page, Node and Dawn under --backend node. */
   browser: string;
   /** ISO 8601. */
   date: string;
@@ -47,6 +49,8 @@ export interface BenchResult {
   quick: boolean;
   reps: number;
   rows: BenchRow[];
+  /** Rows that threw instead of finishing (absent when none did). */
+  failed?: { name: string; error: string }[];
 }
 
 /** Three significant figures, without exponent for ordinary timings. */
