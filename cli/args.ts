@@ -8,7 +8,7 @@ import { basename, extname, join } from 'node:path';
 import { IMAGE_EXTENSIONS, listZipImages } from '../src/data/archive.ts';
 import type { NamedBytes } from '../src/data/dataset.ts';
 import { type NoiseConfig, ORIGINAL_SEED_SETTINGS, PRESETS, type PresetName, type TrainConfig, defaultConfig, validateConfig } from '../src/model/config.ts';
-import { type PretrainedModel, findPretrained, pretrainedAsCheckpoint } from '../src/model/pretrained.ts';
+import { PRETRAINED, type PretrainedModel, findPretrained, pretrainedAsCheckpoint } from '../src/model/pretrained.ts';
 
 export const HELP = `Train a denoiser on the GPU with WebGPU and write runs/<name>/.
 
@@ -79,6 +79,7 @@ export function parseArgs(argv: string[]): Args | null {
     return n;
   };
   const shipped = shippedResume(opts);
+  if (opts.has('resume') && !shipped) checkResumeFile(opts.get('resume')!);
   const preset = (flags.has('original') ? 'seed' : opts.get('preset') ?? (shipped ? 'dncnn' : 'small')) as PresetName;
   if (!PRESETS.includes(preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got '${preset}'`);
   const base = defaultConfig(preset, flags.has('original') ? ORIGINAL_SEED_SETTINGS : {});
@@ -157,6 +158,21 @@ export function readImages(path: string, what: string): { files: NamedBytes[]; s
   return { files, skipped };
 }
 
+/** The depth of the dncnn preset: only shipped models this deep can be trained on (fine-tuned). */
+const DNCNN_PRESET_DEPTH = 17;
+
+/**
+ * `--resume PATH` that names no shipped model: it must be a file. Said here, in one line, rather
+ * than as readFileSync's ENOENT or EISDIR stack; a missing name lists the models it could have meant.
+ */
+function checkResumeFile(path: string): void {
+  if (!existsSync(path)) {
+    const names = PRETRAINED.filter((m) => m.depth === DNCNN_PRESET_DEPTH).map((m) => m.name).join(', ');
+    throw new UsageError(`--resume '${path}' does not exist: give a checkpoint file (runs/<name>/checkpoint.safetensors) or a shipped model to fine-tune: ${names}`);
+  }
+  if (!statSync(path).isFile()) throw new UsageError(`--resume '${path}' is a folder, not a checkpoint file (a run's is ${join(path, 'checkpoint.safetensors')})`);
+}
+
 /**
  * `--resume NAME` of a shipped model (src/model/pretrained.ts) rather than a file: the model, after
  * checking that the training settings can hold it (preset dncnn, its channels and depth).
@@ -167,8 +183,8 @@ function shippedResume(opts: Map<string, string>): PretrainedModel | undefined {
   if (!m) return undefined;
   if (opts.has('preset') && opts.get('preset') !== 'dncnn') throw new UsageError(`--resume ${m.name} is a DnCNN: it needs --preset dncnn (or no --preset), got '${opts.get('preset')}'`);
   if (opts.has('channels') && Number(opts.get('channels')) !== m.channels) throw new UsageError(`--resume ${m.name} takes ${m.channels === 1 ? 'gray' : 'RGB'} images: it needs --channels ${m.channels}`);
-  if (m.depth !== 17) {
-    throw new UsageError(`--resume ${m.name}: it is ${m.depth} layers deep and the dncnn preset has 17, so training cannot continue from it yet ` +
+  if (m.depth !== DNCNN_PRESET_DEPTH) {
+    throw new UsageError(`--resume ${m.name}: it is ${m.depth} layers deep and the dncnn preset has ${DNCNN_PRESET_DEPTH}, so training cannot continue from it yet ` +
       `(fine-tune dncnn_s15, dncnn_s25 or dncnn_s50, or use it as it is: npm run denoise -- --model ${m.name})`);
   }
   return m;

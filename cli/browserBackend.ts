@@ -63,12 +63,9 @@ export async function openBrowserBackend(): Promise<TrainBackend> {
         test: await stage('test', input.test),
         resume: input.resume && { name: input.resume.name, b64: toB64(input.resume.bytes) },
       };
-      let r: WireRun;
-      try {
-        r = await page.evaluate((i) => window.cli.run(i as never), wire as never) as WireRun;
-      } catch (e) {
-        throw new Error(firstLine(e));
-      }
+      // A page error is passed on whole: its name (DataError: exit code 2) and the detail lines
+      // after the first (which files were skipped, and why); cli/train.ts makes it one line.
+      const r = await page.evaluate((i) => window.cli.run(i as never), wire as never) as WireRun;
       return {
         ...r, plot: fromB64(r.plot), checkpoint: fromB64(r.checkpoint),
         tests: r.tests.map((t) => ({ ...t, grid: t.grid === null ? null : fromB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: fromB64(d.png) })) })),

@@ -46,9 +46,11 @@ export interface RenderedRun {
 /** Draws the loss plot and the test grids and encodes the denoised images (needs an OffscreenCanvas). */
 export async function renderRun(result: SessionResult): Promise<RenderedRun> {
   const h = result.history;
+  // The training loss of every step, so that a short run is a curve and not one dot per epoch;
+  // validation is measured once per epoch. The same series as the page's "Loss plot PNG".
   const plot = await plotPng(720, 360, [
-    { label: 'training loss', color: '#1f77b4', points: h.map((r) => [r.epoch, r.trainLoss]) },
-    { label: 'validation loss', color: '#d62728', points: h.map((r) => [r.epoch, r.valLoss]) },
+    { label: 'training loss (per step)', color: '#1f77b4', points: result.steps },
+    { label: 'validation loss (per epoch)', color: '#d62728', points: h.map((r) => [r.epoch, r.valLoss]), marker: true },
   ], { title: `MSE loss (${result.config.preset})`, xLabel: 'epoch' });
   const tests = await Promise.all(result.tests.map(async (t) => {
     const outs = t.result.outputs ?? [];

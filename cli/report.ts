@@ -11,10 +11,30 @@ import type { CliEvent, RenderedRun } from './render.ts';
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${Math.round(s)}s`);
 
-/** Prints a backend's progress events and saves each epoch's checkpoint into `out`. */
+/**
+ * runs/<name>/, made (with its config.json) only when the first file goes into it: the first
+ * epoch's checkpoint or the results. A run that fails before then leaves no folder behind.
+ */
+export class RunFolder {
+  /** Whether the folder has been made by this run (so a checkpoint in it is this run's). */
+  made = false;
+  constructor(readonly path: string, private readonly config: TrainConfig) {}
+
+  /** The folder's path, making it now if this run has not yet. */
+  make(): string {
+    if (!this.made) {
+      mkdirSync(this.path, { recursive: true });
+      writeFileSync(join(this.path, 'config.json'), JSON.stringify(this.config, null, 2));
+      this.made = true;
+    }
+    return this.path;
+  }
+}
+
+/** Prints a backend's progress events and saves each epoch's checkpoint into the run folder. */
 export class Progress {
   private readonly tty = Boolean(process.stdout.isTTY);
-  constructor(private readonly config: TrainConfig, private readonly out: string) {}
+  constructor(private readonly config: TrainConfig, private readonly folder: RunFolder) {}
 
   /** Ends a live line before other output (after a failure, say). */
   endLine(): void {
@@ -33,7 +53,7 @@ export class Progress {
       const r = ev.record;
       if (tty) process.stdout.write('\n');
       console.log(`epoch ${r.epoch}: train loss ${r.trainLoss.toExponential(3)}, val loss ${r.valLoss.toExponential(3)}, val PSNR ${r.valPsnr.toFixed(2)} dB, ${r.seconds.toFixed(1)} s`);
-      writeFileSync(join(this.out, 'checkpoint.safetensors'), ev.checkpoint);
+      writeFileSync(join(this.folder.make(), 'checkpoint.safetensors'), ev.checkpoint);
     } else if (ev.type === 'stage') {
       if (ev.stage === 'training') return;
       const line = `${ev.stage}${ev.total ? ` ${ev.done}/${ev.total}` : ''}`;

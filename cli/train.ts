@@ -5,14 +5,15 @@
  * The pieces: cli/args.ts (options), cli/backend.ts (Node on Dawn, or headless Chromium),
  * cli/report.ts (progress and the files written).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { BuiltinSet } from '../src/data/builtin.ts';
+import { readCheckpoint } from '../src/model/checkpoint.ts';
 import { ConfigError, type TrainConfig } from '../src/model/config.ts';
 import type { DataSource, SessionInput } from '../src/model/session.ts';
 import { type Args, HELP, UsageError, parseArgs, readImages } from './args.ts';
 import { BackendError, type TrainBackend, isCpuAdapter, openBackend } from './backend.ts';
-import { Progress, writeRun } from './report.ts';
+import { Progress, RunFolder, writeRun } from './report.ts';
 
 const BUILTIN = ['set12', 'bsd68', 'cbsd68', 'train400'];
 
@@ -31,6 +32,37 @@ function dataSources(args: Args): { train: DataSource; test: DataSource | null }
   }
   return { train, test };
 }
+
+/**
+ * `--resume FILE`, read and checked now: a file that is not a checkpoint of this engine, or holds
+ * another preset or channel count, is refused before any image is decoded or the GPU started
+ * (the session would find out only after decoding all the training data).
+ */
+function readResume(path: string, c: TrainConfig): NonNullable<SessionInput['resume']> {
+  const name = basename(path);
+  const bytes = new Uint8Array(readFileSync(path));
+  const { meta } = readCheckpoint(bytes, name);
+  const fix = [meta.preset !== c.preset && `--preset ${meta.preset}`, meta.channels !== c.channels && `--channels ${meta.channels}`].filter(Boolean);
+  const kind = (preset: string, channels: number) => `'${preset}' ${channels === 1 ? 'gray' : 'RGB'}`;
+  if (fix.length) throw new UsageError(`--resume ${name} holds a ${kind(meta.preset, meta.channels)} model and this run trains a ${kind(c.preset, c.channels)} one: add ${fix.join(' ')}`);
+  return { name, bytes };
+}
+
+/**
+ * An error as one line: its first line, then the indented detail lines some errors carry (a
+ * DataError's skipped files, a CheckpointError's mismatches), joined with '; '. Other lines (the
+ * stack frames a page error carries) are dropped.
+ */
+function errorLine(e: unknown): string {
+  const [first, ...rest] = (e as Error).message.split('\n');
+  const head = first.replace(/^Error: /, '');
+  const details = rest.filter((l) => /^  \S/.test(l)).map((l) => l.trim());
+  if (!details.length) return head;
+  return `${head}${head.endsWith(':') ? '' : ':'} ${details.join('; ')}`;
+}
+
+/** Errors of the user's input found once the session reads it (images, checkpoint): exit code 2, like a bad option. */
+const INPUT_ERRORS = ['DataError', 'CheckpointError', 'ArchiveError'];
 
 /** Starts the backend and prints which one and its adapter, warning about a CPU fallback. */
 async function start(args: Args): Promise<TrainBackend> {
@@ -60,14 +92,12 @@ export async function main(argv: string[]): Promise<number> {
   let resume: SessionInput['resume'];
   try {
     args = parseArgs(argv);
+    // The checkpoint before the data: it is one small file, the data can be hundreds.
+    if (args?.resume && !args.profile) resume = readResume(args.resume, args.config);
     if (args && !args.profile) data = dataSources(args);
-    if (args?.resume) {
-      if (!existsSync(args.resume)) throw new UsageError(`--resume '${args.resume}' does not exist`);
-      resume = { name: basename(args.resume), bytes: new Uint8Array(readFileSync(args.resume)) };
-    }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) { console.error(`error: ${e.message}\n(run with --help for the options)`); return 2; }
-    if ((e as Error).name === 'ArchiveError') { console.error(`error: ${(e as Error).message}`); return 2; }
+    if (INPUT_ERRORS.includes((e as Error).name)) { console.error(`error: ${errorLine(e)}`); return 2; }
     throw e;
   }
   if (!args) { console.log(HELP); return 0; }
@@ -90,13 +120,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args.profile) return await profile(backend, c);
 
-    const out = resolve('runs', args.name);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'config.json'), JSON.stringify(c, null, 2));
+    const folder = new RunFolder(resolve('runs', args.name), c);
+    const out = folder.path;
     console.log(`run: ${out}`);
     console.log(`preset ${c.preset}, ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, noise ${JSON.stringify(c.noise)}, data ${args.data ?? 'built-in Train400'}`);
 
-    const progress = new Progress(c, out);
+    const progress = new Progress(c, folder);
     process.on('SIGINT', onSigint);
     const input: SessionInput = { config: c, train: data!.train, test: data!.test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume };
     let r;
@@ -104,12 +133,14 @@ export async function main(argv: string[]): Promise<number> {
       r = await backend.run(input, progress.onEvent);
     } catch (e) {
       progress.endLine();
-      console.error(`error: ${(e as Error).message.split('\n')[0].replace(/^Error: /, '')}`);
-      console.error(`nothing of the training is lost: ${existsSync(join(out, 'checkpoint.safetensors')) ? `the last epoch's checkpoint is in ${out}` : 'no epoch had finished'}`);
+      console.error(`error: ${errorLine(e)}`);
+      // Bad images or a checkpoint that does not fit: found before training, so nothing to keep.
+      if (INPUT_ERRORS.includes((e as Error).name)) return 2;
+      console.error(`nothing of the training is lost: ${folder.made && existsSync(join(out, 'checkpoint.safetensors')) ? `the last epoch's checkpoint is in ${out}` : 'no epoch had finished'}`);
       return 1;
     }
     progress.endLine();
-    writeRun(out, r, { adapter: backend.adapter, backend: backend.name, testName: args.test });
+    writeRun(folder.make(), r, { adapter: backend.adapter, backend: backend.name, testName: args.test });
     if (backend.errors.length) console.error(`page errors: ${backend.errors.join('; ')}`);
     return r.error ? 1 : 0;
   } finally {

@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../src/model/safetensors.ts';
 
@@ -30,6 +31,13 @@ describe('npm run train', () => {
     const ck = readSafetensors(readFileSync(`${dir}/checkpoint.safetensors`));
     expect(JSON.parse(ck.metadata.checkpoint).preset).toBe('small');
     expect(readFileSync(`${dir}/loss.png`).subarray(1, 4).toString()).toBe('PNG');
+    // The plot has every step's training loss: the 3 steps of this one epoch are a line across
+    // two thirds of the plot (720 px wide), not one dot at epoch 1. Columns holding the
+    // training series' blue (#1f77b4, or lighter where a line is anti-aliased):
+    const png = PNG.sync.read(readFileSync(`${dir}/loss.png`));
+    const blue = new Set<number>();
+    for (let i = 0; i < png.width * png.height; i++) if (png.data[4 * i + 2] - png.data[4 * i] > 60) blue.add(i % png.width);
+    expect(blue.size).toBeGreaterThan(200);
     rmSync(dir, { recursive: true, force: true });
   });
 
