@@ -125,9 +125,9 @@ function convRows(): RowSpec[] {
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
-    // One workgroup per channel sums its M = N*OH*OW values cooperatively.
-    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 256, perInvocation: 0, dims: ['M', 'C'],
-      invocations: (d) => d.C * 256, workgroups: (d) => d.C, flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
+    // Each invocation sums one channel over a slice of the M = N*OH*OW rows (KS slices, as dw).
+    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 64, perInvocation: 1, dims: ['M', 'C'],
+      invocations: (d) => (d.KS ?? 1) * d.C, flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
   ];
 }
 

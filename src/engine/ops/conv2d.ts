@@ -227,18 +227,32 @@ export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
   });
 }
 
-/** The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel. */
+/**
+ * The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel, in KS slices of rowsPer
+ * pixels (enough for SPLIT_TARGET invocations, at least BIAS_MIN_ROWS rows a slice) that
+ * conv2d_backward_filter_sum adds.
+ */
 export function biasGrad(dz: Tensor): Tensor {
   const C = dz.shape[dz.shape.length - 1];
-  const db = empty([C]);
   const M = dz.size / C;
+  const want = Math.max(1, Math.min(Math.floor(M / BIAS_MIN_ROWS), Math.ceil(SPLIT_TARGET / C)));
+  const rowsPer = ceilDiv(M, want);
+  const KS = ceilDiv(M, rowsPer); // no empty slice
+  const db = empty([C]);
+  const part = KS > 1 ? empty([KS, C]) : db;
   runtime().launch('conv2d_bias_grad', {
-    uniforms: { M, C },
-    bindings: { dz: dz.view('conv2d db'), db: db.view('conv2d db') },
-    dims: { M, C },
+    uniforms: { count: KS * C, M, C, rowsPer },
+    bindings: { dz: dz.view('conv2d db'), db: part.view('conv2d db') },
+    dims: { M, C, KS },
   });
+  if (KS > 1) {
+    sumSlicesInto(part, db, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
   return db;
 }
+/** Rows each bias-gradient slice sums at least: a slice writes one float per channel. */
+const BIAS_MIN_ROWS = 256;
 
 // ---- the ops ----------------------------------------------------------------------------------
 
