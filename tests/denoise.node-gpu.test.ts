@@ -25,7 +25,7 @@ import { type NamedTensor, readSafetensors, writeSafetensors } from '../src/mode
 import { planTiles } from '../src/model/tiles.ts';
 import { useNodeEngine } from './support/node-gpu.ts';
 
-useNodeEngine();
+const engine = useNodeEngine();
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'denoise-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,6 +123,29 @@ describe('tiles', () => {
       }
     });
   }
+
+  it('with a signal it runs layer by layer: the same result, and a cancel stops inside a tile, within one layer', async () => {
+    const model = new Model(dncnn(1, 5, 16), 3);
+    try {
+      const img = synthetic(30, 26, 1);
+      const plain = await denoiseTiled(model, img, { tile: 64 });
+      const stepwise = await denoiseTiled(model, img, { tile: 64, signal: new AbortController().signal });
+      expect(maxDiff(stepwise.data, plain.data)).toBe(0);
+      // Abort when the third layer's dispatches are recorded: one tile, so only the layer check can stop it.
+      const ac = new AbortController();
+      const rt = engine().runtime;
+      const layers: string[] = [];
+      rt.onDispatch = () => { layers.push(rt.tag); if (rt.tag.startsWith('layers.2 ')) ac.abort(); };
+      try {
+        await expect(denoiseTiled(model, img, { tile: 64, signal: ac.signal })).rejects.toThrow(/cancel/i);
+      } finally {
+        rt.onDispatch = null;
+      }
+      expect(new Set(layers)).toEqual(new Set(['layers.0 conv2d forward', 'layers.1 conv2d forward', 'layers.2 conv2d forward']));
+    } finally {
+      model.dispose();
+    }
+  });
 });
 
 describe('host noise and metrics match the GPU ops', () => {

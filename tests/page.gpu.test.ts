@@ -407,4 +407,12 @@ describe('training page', () => {
     expect(await text('#model-title')).toMatch(/^dncnn, 17 layers, 555,137 parameters/);
     expect(errors, 'uncaught errors in the page').toEqual([]);
   });
+
+  it('the photo panel offers the current model first and by default, beside the shipped ones', async () => {
+    const options = await page.$$eval('#photo-model option', (os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent]));
+    expect(options[0]).toEqual(['current', "current model: the authors' DnCNN-S, pretrained by its authors for sigma 25"]);
+    expect(options.map((o) => o[0]).slice(1)).toEqual(['auto', 'pretrained:dncnn_s15', 'pretrained:dncnn_s25', 'pretrained:dncnn_s50', 'pretrained:dncnn_b_gray_blind', 'pretrained:cdncnn_b_color_blind']);
+    expect(await page.$eval('#photo-model', (s) => (s as HTMLSelectElement).value)).toBe('current');
+    expect(await text('#photo-model-note')).toBe("Model: the current one, the authors' DnCNN-S (dncnn, gray, pretrained by its authors for sigma 25).");
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The current model: set by training (every epoch, and the final state of a run, stopped ones
- * included), by a .safetensors file, or by the authors' pretrained DnCNN-S. Tests, photos and
- * the checkpoint download all use this one model, and its label says how far it was trained.
+ * included), by a .safetensors file, or by the authors' pretrained DnCNN-S. Tests and the
+ * checkpoint download use this one model, and its label says how far it was trained; the photo
+ * panel offers it first, beside the shipped models (src/app/photo.ts).
  */
 import { readCheckpoint, loadIntoModel, modelFromCheckpoint, pretrainedDncnnParams, saveCheckpoint } from '../model/checkpoint.ts';
 import { type TrainConfig, defaultConfig, validateConfig } from '../model/config.ts';

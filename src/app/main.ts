@@ -19,7 +19,7 @@ import { markInvalid, readConfig, setupControls, writeConfig } from './controls.
 import { matchTestSetToChannels, renderDataSummary, takeOwnImages } from './data.ts';
 import { setupEngine, startEngine } from './engine.ts';
 import { fromDrop, fromFileList } from './files.ts';
-import { downloadPhoto, pickPhoto, runPhoto } from './photoPanel.ts';
+import { setupPhotoPanel, updatePhotoPanel } from './photoPanel.ts';
 import { plotPng } from './plot.ts';
 import { renderModelSummary } from './preview.ts';
 import { isProfiling, setupProfiler, updateProfiler } from './profiler.ts';
@@ -135,9 +135,7 @@ function updateButtons(): void {
   button('dl-json').disabled = !state.history.length && !state.tests.length;
   button('dl-plot').disabled = !state.steps.length && !state.history.length;
   button('dl-checkpoint').disabled = !state.checkpoint;
-  button('photo-denoise').disabled = !ready || busy || !state.photo || !state.checkpoint;
-  button('photo-denoise').title = busy ? 'available when nothing else runs' : !state.checkpoint ? 'train a model or load a checkpoint first' : '';
-  button('photo-download').disabled = !state.photoOut;
+  updatePhotoPanel(ready, busy);
   updateProfiler();
 }
 
@@ -225,19 +223,7 @@ function wire(): void {
   button('dl-checkpoint').addEventListener('click', downloadCheckpoint);
   input('plot-log').addEventListener('change', () => { chart.setLog(input('plot-log').checked); queueChart(); });
 
-  const photo = input('photo-input');
-  photo.addEventListener('change', guard(async () => {
-    const f = photo.files?.[0];
-    photo.value = '';
-    if (f) await pickPhoto(f);
-    updateButtons();
-  }));
-  const ps = input('photo-sigma-slider');
-  const pn = input('photo-sigma');
-  ps.addEventListener('input', () => { pn.value = ps.value; });
-  pn.addEventListener('input', () => { ps.value = pn.value; });
-  button('photo-denoise').addEventListener('click', guard(async () => { await runPhoto(); updateButtons(); }));
-  button('photo-download').addEventListener('click', downloadPhoto);
+  setupPhotoPanel(updateButtons);
 
   let resizeTimer = 0;
   window.addEventListener('resize', () => {

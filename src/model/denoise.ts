@@ -188,7 +188,8 @@ export function deviceTile(model: Model): number {
 
 /**
  * The model on an image of its own channel count, tile by tile: the raw output (not clipped),
- * as an image of the same size. Progress after every tile; the signal is checked between tiles.
+ * as an image of the same size. Progress after every tile; the signal is checked between tiles
+ * and, within a tile, between layers.
  */
 export async function denoiseTiled(model: Model, img: Image, o: TiledOptions = {}): Promise<Image> {
   const { width: W, height: H, channels: C } = img;
@@ -209,7 +210,9 @@ export async function denoiseTiled(model: Model, img: Image, o: TiledOptions = {
     const x = tensor(input, [1, h, w, C], 'tile');
     let y: Float32Array;
     try {
-      const yt = tidy(() => noGrad(() => model.forward(x)));
+      // With a signal, layer by layer so that a cancel stops within one layer (a tile can take
+      // seconds on a CPU adapter); the result is the same.
+      const yt = o.signal ? await model.forwardStepwise(x, () => throwIfAborted(o.signal, 'denoising')) : tidy(() => noGrad(() => model.forward(x)));
       try { y = await yt.read(); } finally { yt.dispose(); }
     } finally {
       x.dispose();

@@ -4,7 +4,7 @@
  */
 import {
   type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
-  conv2d, conv2dTranspose, maxPool2d, runtime, sub, upsampleNearest,
+  conv2d, conv2dTranspose, maxPool2d, noGrad, runtime, sub, upsampleNearest,
 } from '../engine/index.ts';
 
 export type Padding = 'same' | 'valid';
@@ -106,38 +106,77 @@ export class Model {
 
   /** x [N, H, W, C] in [0, 1] (plus noise) -> [N, H', W', C]. Records autograd when parameters require grad. */
   forward(x: Tensor): Tensor {
-    if (x.shape.length !== 4 || x.shape[3] !== this.spec.channels) {
-      throw new ShapeError(`model input must be [N, H, W, ${this.spec.channels}], got [${x.shape}]`);
-    }
-    traceModel(this.spec, x.shape[1], x.shape[2]); // fails early with a clear message on too-small images
+    this.checkInput(x);
     const rt = runtime();
     const outerTag = rt.tag;
     let h = x;
-    this.spec.layers.forEach((l, i) => {
-      rt.tag = this.tags[i];
-      switch (l.type) {
-        case 'conv2d':
-        case 'conv2dTranspose': {
-          const w = this.store.get(`layers.${i}.weight`);
-          const b = l.bias === false ? null : this.store.get(`layers.${i}.bias`);
-          const opts = { stride: l.stride ?? 1, padding: l.padding ?? 'same', activation: l.activation ?? 'none' };
-          h = l.type === 'conv2d' ? conv2d(h, w, b, opts) : conv2dTranspose(h, w, b, opts);
-          break;
-        }
-        case 'maxPool2d':
-          h = maxPool2d(h, { padding: l.padding ?? 'valid' });
-          break;
-        case 'upsample':
-          h = upsampleNearest(h, l.factor);
-          break;
-      }
-    });
+    this.spec.layers.forEach((_, i) => { h = this.layer(i, h); });
     if (this.spec.residual) {
       rt.tag = 'residual forward';
       h = sub(x, h);
     }
     rt.tag = outerTag;
     return h;
+  }
+
+  /**
+   * forward for inference, one layer at a time: after each layer it waits for the GPU and calls
+   * `between`, which may throw (a cancel) to stop there. For work that must stop within one
+   * layer's time (a large tile on a slow device); each layer costs a submit and a wait more.
+   * Frees each activation once the next exists; records no autograd.
+   */
+  async forwardStepwise(x: Tensor, between: () => void): Promise<Tensor> {
+    this.checkInput(x);
+    const rt = runtime();
+    const outerTag = rt.tag;
+    let h = x;
+    try {
+      for (let i = 0; i < this.spec.layers.length; i++) {
+        const next = noGrad(() => this.layer(i, h));
+        if (h !== x) h.dispose();
+        h = next;
+        await rt.sync();
+        between();
+      }
+      if (this.spec.residual) {
+        rt.tag = 'residual forward';
+        const y = noGrad(() => sub(x, h));
+        if (h !== x) h.dispose();
+        h = y;
+      }
+    } catch (e) {
+      if (h !== x) h.dispose();
+      throw e;
+    } finally {
+      rt.tag = outerTag;
+    }
+    return h;
+  }
+
+  private checkInput(x: Tensor): void {
+    if (x.shape.length !== 4 || x.shape[3] !== this.spec.channels) {
+      throw new ShapeError(`model input must be [N, H, W, ${this.spec.channels}], got [${x.shape}]`);
+    }
+    traceModel(this.spec, x.shape[1], x.shape[2]); // fails early with a clear message on too-small images
+  }
+
+  /** Layer i on h, its dispatches tagged with the layer. */
+  private layer(i: number, h: Tensor): Tensor {
+    const l = this.spec.layers[i];
+    runtime().tag = this.tags[i];
+    switch (l.type) {
+      case 'conv2d':
+      case 'conv2dTranspose': {
+        const w = this.store.get(`layers.${i}.weight`);
+        const b = l.bias === false ? null : this.store.get(`layers.${i}.bias`);
+        const opts = { stride: l.stride ?? 1, padding: l.padding ?? 'same', activation: l.activation ?? 'none' };
+        return l.type === 'conv2d' ? conv2d(h, w, b, opts) : conv2dTranspose(h, w, b, opts);
+      }
+      case 'maxPool2d':
+        return maxPool2d(h, { padding: l.padding ?? 'valid' });
+      case 'upsample':
+        return upsampleNearest(h, l.factor);
+    }
   }
 
   dispose(): void { this.store.dispose(); }
