@@ -25,6 +25,7 @@ data
   --channels 1|3      gray or RGB (default 1)
 model and training
   --preset NAME       ${PRESETS.join(' | ')} (default small)
+  --depth N           dncnn only: its conv layers (default 17; the blind DnCNN-B models have 20)
   --original          the seed preset with the original project's settings (lr 1e-5, batch 64, 50 epochs)
   --epochs N  --batch N  --lr X  --patch N  --steps N (per epoch; default one pass)
   --adam pytorch|keras  --early-stopping N  --lr-decay EVERY:FACTOR  --seed N  --val-fraction F
@@ -33,8 +34,9 @@ noise
 output
   --name NAME         run folder name (default <preset>-<date>)
   --resume FILE|NAME  continue from a checkpoint (its epoch, parameters and Adam state), or
-                      fine-tune a shipped model: dncnn_s15, dncnn_s25 or dncnn_s50 (preset dncnn,
-                      gray, its sigma and lr 1e-5 unless given; npm run denoise -- --list-models)
+                      fine-tune a shipped model: ${PRETRAINED.map((m) => m.name).join(', ')}
+                      (preset dncnn at its depth and channels, its sigma or blind range, lr 1e-5
+                      unless given; npm run denoise -- --list-models)
   --profile           instead of training: time one training step of the chosen preset and
                       settings (--preset, --channels, --batch, --patch, noise, ...) on a random
                       batch, every dispatch by timestamp queries, and print it by phase, layer
@@ -69,7 +71,7 @@ export function parseArgs(argv: string[]): Args | null {
     opts.set(k, v);
   }
   if (flags.has('help')) return null;
-  const known = ['data', 'limit', 'test', 'test-limit', 'sigmas', 'channels', 'preset', 'epochs', 'batch', 'lr', 'patch', 'steps', 'adam', 'early-stopping', 'lr-decay', 'seed', 'val-fraction', 'noise', 'sigma', 'amount', 'peak', 'name', 'resume', 'backend', 'adapter'];
+  const known = ['data', 'limit', 'test', 'test-limit', 'sigmas', 'channels', 'preset', 'epochs', 'batch', 'lr', 'patch', 'steps', 'adam', 'early-stopping', 'lr-decay', 'seed', 'val-fraction', 'noise', 'sigma', 'amount', 'peak', 'name', 'resume', 'backend', 'adapter', 'depth'];
   for (const k of opts.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k} (see --help)`);
   const num = (k: string) => {
     const v = opts.get(k);
@@ -86,6 +88,7 @@ export function parseArgs(argv: string[]): Args | null {
   const o: Partial<TrainConfig> = {};
   const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => { if (v !== undefined) o[k] = v; };
   set('channels', (num('channels') ?? shipped?.channels) as 1 | 3 | undefined);
+  set('depth', num('depth') ?? (shipped && shipped.depth !== DNCNN_DEFAULT_DEPTH ? shipped.depth : undefined));
   set('epochs', num('epochs'));
   set('batchSize', num('batch'));
   // Fine-tuning a shipped model: Adam's first steps move every weight by about lr, which at the
@@ -158,8 +161,8 @@ export function readImages(path: string, what: string): { files: NamedBytes[]; s
   return { files, skipped };
 }
 
-/** The depth of the dncnn preset: only shipped models this deep can be trained on (fine-tuned). */
-const DNCNN_PRESET_DEPTH = 17;
+/** The dncnn preset's depth when --depth is not given (DnCNN-S). */
+const DNCNN_DEFAULT_DEPTH = 17;
 
 /**
  * `--resume PATH` that names no shipped model: it must be a file. Said here, in one line, rather
@@ -167,7 +170,7 @@ const DNCNN_PRESET_DEPTH = 17;
  */
 function checkResumeFile(path: string): void {
   if (!existsSync(path)) {
-    const names = PRETRAINED.filter((m) => m.depth === DNCNN_PRESET_DEPTH).map((m) => m.name).join(', ');
+    const names = PRETRAINED.map((m) => m.name).join(', ');
     throw new UsageError(`--resume '${path}' does not exist: give a checkpoint file (runs/<name>/checkpoint.safetensors) or a shipped model to fine-tune: ${names}`);
   }
   if (!statSync(path).isFile()) throw new UsageError(`--resume '${path}' is a folder, not a checkpoint file (a run's is ${join(path, 'checkpoint.safetensors')})`);
@@ -183,10 +186,7 @@ function shippedResume(opts: Map<string, string>): PretrainedModel | undefined {
   if (!m) return undefined;
   if (opts.has('preset') && opts.get('preset') !== 'dncnn') throw new UsageError(`--resume ${m.name} is a DnCNN: it needs --preset dncnn (or no --preset), got '${opts.get('preset')}'`);
   if (opts.has('channels') && Number(opts.get('channels')) !== m.channels) throw new UsageError(`--resume ${m.name} takes ${m.channels === 1 ? 'gray' : 'RGB'} images: it needs --channels ${m.channels}`);
-  if (m.depth !== DNCNN_PRESET_DEPTH) {
-    throw new UsageError(`--resume ${m.name}: it is ${m.depth} layers deep and the dncnn preset has ${DNCNN_PRESET_DEPTH}, so training cannot continue from it yet ` +
-      `(fine-tune dncnn_s15, dncnn_s25 or dncnn_s50, or use it as it is: npm run denoise -- --model ${m.name})`);
-  }
+  if (opts.has('depth') && Number(opts.get('depth')) !== m.depth) throw new UsageError(`--resume ${m.name} is ${m.depth} layers deep: it needs --depth ${m.depth} (or no --depth)`);
   return m;
 }
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { BuiltinSet } from '../src/data/builtin.ts';
 import { readCheckpoint } from '../src/model/checkpoint.ts';
-import { ConfigError, type TrainConfig } from '../src/model/config.ts';
+import { ConfigError, type TrainConfig, configSpec } from '../src/model/config.ts';
 import type { DataSource, SessionInput } from '../src/model/session.ts';
 import { type Args, HELP, UsageError, parseArgs, readImages } from './args.ts';
 import { BackendError, type TrainBackend, isCpuAdapter, openBackend } from './backend.ts';
@@ -42,9 +42,11 @@ function readResume(path: string, c: TrainConfig): NonNullable<SessionInput['res
   const name = basename(path);
   const bytes = new Uint8Array(readFileSync(path));
   const { meta } = readCheckpoint(bytes, name);
-  const fix = [meta.preset !== c.preset && `--preset ${meta.preset}`, meta.channels !== c.channels && `--channels ${meta.channels}`].filter(Boolean);
+  // The depth only where the presets agree (another preset's spec has its own layer count).
+  const depth = meta.preset === c.preset && meta.spec.layers.length !== configSpec(c).layers.length ? meta.spec.layers.length : null;
+  const fix = [meta.preset !== c.preset && `--preset ${meta.preset}`, meta.channels !== c.channels && `--channels ${meta.channels}`, depth !== null && `--depth ${depth}`].filter(Boolean);
   const kind = (preset: string, channels: number) => `'${preset}' ${channels === 1 ? 'gray' : 'RGB'}`;
-  if (fix.length) throw new UsageError(`--resume ${name} holds a ${kind(meta.preset, meta.channels)} model and this run trains a ${kind(c.preset, c.channels)} one: add ${fix.join(' ')}`);
+  if (fix.length) throw new UsageError(`--resume ${name} holds a ${kind(meta.preset, meta.channels)} model${depth !== null ? ` ${depth} layers deep` : ''} and this run trains a ${kind(c.preset, c.channels)} one${depth !== null ? ` ${configSpec(c).layers.length} deep` : ''}: add ${fix.join(' ')}`);
   return { name, bytes };
 }
 
@@ -60,6 +62,12 @@ function errorLine(e: unknown): string {
   if (!details.length) return head;
   return `${head}${head.endsWith(':') ? '' : ':'} ${details.join('; ')}`;
 }
+
+/** New devices a run makes after losing one before it gives up. */
+const MAX_DEVICE_RECOVERIES = 3;
+
+/** A lost GPU device: DeviceLostError in this process, or its message from the page (browser backend). */
+const isDeviceLost = (e: unknown) => (e as Error)?.name === 'DeviceLostError' || /WebGPU device lost \(reason/.test((e as Error)?.message ?? '');
 
 /** Errors of the user's input found once the session reads it (images, checkpoint): exit code 2, like a bad option. */
 const INPUT_ERRORS = ['DataError', 'CheckpointError', 'ArchiveError'];
@@ -127,12 +135,32 @@ export async function main(argv: string[]): Promise<number> {
 
     const progress = new Progress(c, folder);
     process.on('SIGINT', onSigint);
-    const input: SessionInput = { config: c, train: data!.train, test: data!.test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume };
+    let input: SessionInput = { config: c, train: data!.train, test: data!.test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume };
     let r;
+    let recoveries = 0;
     try {
-      r = await backend.run(input, progress.onEvent);
+      for (;;) {
+        try {
+          r = await backend.run(input, progress.onEvent);
+          break;
+        } catch (e) {
+          progress.endLine();
+          if (!isDeviceLost(e) || stopping || recoveries >= MAX_DEVICE_RECOVERIES) throw e;
+          // A lost GPU device (a driver reset, a watchdog): a new one, and on from the last epoch's
+          // checkpoint (or where this run started); only the steps since then are lost.
+          recoveries++;
+          const saved = join(out, 'checkpoint.safetensors');
+          const from = folder.made && existsSync(saved) ? { name: 'checkpoint.safetensors', bytes: new Uint8Array(readFileSync(saved)) } : resume;
+          const fromText = from === resume
+            ? (resume ? `where it started (${resume.name})` : 'the start')
+            : `the last epoch's checkpoint (epoch ${readCheckpoint(from!.bytes, from!.name).meta.epoch})`;
+          console.error(`the GPU device was lost (${errorLine(e)}); making a new one and resuming from ${fromText} (recovery ${recoveries} of ${MAX_DEVICE_RECOVERIES})`);
+          await backend.close();
+          backend = await start(args);
+          input = { ...input, resume: from };
+        }
+      }
     } catch (e) {
-      progress.endLine();
       console.error(`error: ${errorLine(e)}`);
       // Bad images or a checkpoint that does not fit: found before training, so nothing to keep.
       if (INPUT_ERRORS.includes((e as Error).name)) return 2;

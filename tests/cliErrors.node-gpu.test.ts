@@ -40,7 +40,7 @@ describe('npm run train -- --resume, bad files', () => {
     const r = await train(['--resume', 'missing.safetensors', '--name', NAME]);
     expect(r.code).toBe(2);
     expect(errorLines(r.stderr)).toEqual([
-      "error: --resume 'missing.safetensors' does not exist: give a checkpoint file (runs/<name>/checkpoint.safetensors) or a shipped model to fine-tune: dncnn_s15, dncnn_s25, dncnn_s50",
+      "error: --resume 'missing.safetensors' does not exist: give a checkpoint file (runs/<name>/checkpoint.safetensors) or a shipped model to fine-tune: dncnn_s15, dncnn_s25, dncnn_s50, dncnn_b_gray_blind, cdncnn_b_color_blind",
     ]);
     const dir = await train(['--resume', 'tests', '--name', NAME]);
     expect(dir.code).toBe(2);

@@ -3,7 +3,7 @@
  * validateConfig elsewhere), writing a config back into the controls, the noise control whose
  * slider range follows the noise kind, and the preset's parameter count.
  */
-import { type NoiseConfig, type PresetName, type TrainConfig, presetSpec } from '../model/config.ts';
+import { type NoiseConfig, type PresetName, type TrainConfig, configSpec } from '../model/config.ts';
 import { traceModel } from '../model/layers.ts';
 import { $, input, select } from './ui.ts';
 
@@ -171,6 +171,6 @@ export function markInvalid(message: string | null): void {
 /** Parameters and forward MFLOP per training input of a preset. */
 export function modelSize(c: TrainConfig): { params: number; mflop: number; size: number } {
   const size = c.preset === 'seed' ? (c.imageSize % 32 === 0 && c.imageSize >= 32 ? c.imageSize : 128) : Math.max(8, c.patchSize || 40);
-  const trace = traceModel(presetSpec(c.preset, c.channels), size, size);
+  const trace = traceModel(configSpec(c), size, size);
   return { params: trace.reduce((a, l) => a + l.params, 0), mflop: trace.reduce((a, l) => a + l.flops, 0) / 1e6, size };
 }

@@ -4,7 +4,7 @@
  * the model summary: each layer with its output shape, parameters and forward FLOPs.
  */
 import { type Image, imageToRgba8 } from '../data/images.ts';
-import { type TrainConfig, presetSpec } from '../model/config.ts';
+import { type TrainConfig, configSpec } from '../model/config.ts';
 import { type LayerSpec, traceModel } from '../model/layers.ts';
 import type { PreviewEvent } from '../model/trainer.ts';
 import { $, el, fmtCount, setText } from './ui.ts';
@@ -59,7 +59,7 @@ export function renderModelSummary(c: TrainConfig): void {
   const tfoot = $('model-table').querySelector('tfoot')!;
   try {
     const size = c.preset === 'seed' ? c.imageSize : c.patchSize;
-    const spec = presetSpec(c.preset, c.channels);
+    const spec = configSpec(c);
     const trace = traceModel(spec, size, size);
     tbody.replaceChildren(
       (() => { const tr = el('tr'); for (const v of ['', 'input', `${size}×${size}×${c.channels}`, '', '']) tr.append(el('td', v)); return tr; })(),

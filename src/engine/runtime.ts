@@ -410,15 +410,23 @@ export async function initEngine(options: { onProgress?: (done: number, total: n
   const rt = new Runtime(ctx);
   await rt.compileAll(options.onProgress);
   current = rt;
-  ctx.lost.then(() => { if (current === rt) current = null; });
+  lostError = null;
+  ctx.lost.then((e) => { if (current === rt) { current = null; lostError = e; } });
   return rt;
 }
 
-/** The initialised runtime; throws a clear error before initEngine() has finished. */
+/** Why the last runtime went away, until initEngine() makes a new one. */
+let lostError: DeviceLostError | null = null;
+
+/**
+ * The initialised runtime. Throws a clear error before initEngine() has finished, and the
+ * DeviceLostError once its device is lost (so that work after a loss fails as a loss, which
+ * callers recover from, not as a setup error).
+ */
 export function runtime(): Runtime {
-  if (!current) throw new EngineError('the engine is not initialised: await initEngine() first');
+  if (!current) throw lostError ?? new EngineError('the engine is not initialised: await initEngine() first');
   return current;
 }
 
 /** For tests: forget the runtime (after device.destroy()). */
-export function resetEngine(): void { current = null; }
+export function resetEngine(): void { current = null; lostError = null; }

@@ -55,6 +55,8 @@ export interface TrainConfig {
   lrDecay: { every: number; factor: number } | null;
   /** Read the loss back every this many steps (a read-back waits for the GPU). */
   logEvery: number;
+  /** dncnn preset only: its conv layers (default 17, DnCNN-S; 20 for the authors' blind DnCNN-B models). */
+  depth?: number;
 }
 
 const BASE: TrainConfig = {
@@ -100,12 +102,17 @@ export function defaultConfig(preset: PresetName = 'small', overrides: Partial<T
   return { ...BASE, ...PRESET_DEFAULTS[preset], preset, ...overrides };
 }
 
-export function presetSpec(preset: PresetName, channels: number): ModelSpec {
+export function presetSpec(preset: PresetName, channels: number, depth?: number): ModelSpec {
   switch (preset) {
     case 'small': return smallResidual(channels);
-    case 'dncnn': return dncnn(channels);
+    case 'dncnn': return dncnn(channels, depth);
     case 'seed': return seedAutoencoder(channels);
   }
+}
+
+/** The model a configuration trains: its preset at its channels (and depth, for dncnn). */
+export function configSpec(c: TrainConfig): ModelSpec {
+  return presetSpec(c.preset, c.channels, c.depth);
 }
 
 /** Throws ConfigError listing every absurd value; returns the config otherwise. */
@@ -132,6 +139,10 @@ export function validateConfig(c: TrainConfig): TrainConfig {
   if (!(c.beta2 >= 0 && c.beta2 < 1)) p.push(`beta2 must be in [0, 1), got ${c.beta2}`);
   if (c.adamMode !== 'pytorch' && c.adamMode !== 'keras') p.push(`adamMode must be 'pytorch' or 'keras', got '${c.adamMode}'`);
   if (!(c.valFraction >= 0 && c.valFraction < 1)) p.push(`valFraction must be in [0, 1), got ${c.valFraction}`);
+  if (c.depth !== undefined) {
+    if (c.preset !== 'dncnn') p.push(`depth applies to the dncnn preset only, not '${c.preset}'`);
+    else if (!Number.isInteger(c.depth) || c.depth < 3 || c.depth > 64) p.push(`depth must be an integer in [3, 64], got ${c.depth}`);
+  }
   if (c.preset === 'seed' && c.imageSize % 32 !== 0) p.push(`the seed autoencoder halves the image five times: imageSize must be a multiple of 32, got ${c.imageSize}`);
   const n = c.noise;
   if (n.kind === 'gaussian') {

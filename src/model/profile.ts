@@ -10,7 +10,7 @@
  * 'layers.3 conv2d backward' / 'loss backward' while autograd runs an op's backward rule.
  */
 import { Adam, EngineError, MAX_PROFILED_DISPATCHES, type ProfiledDispatch, type Role, Rng, type Tensor, kernelRow, runtime, tensor } from '../engine/index.ts';
-import { type TrainConfig, presetSpec } from './config.ts';
+import { type TrainConfig, configSpec } from './config.ts';
 import { Model } from './layers.ts';
 import { trainStep } from './trainer.ts';
 
@@ -145,7 +145,7 @@ export interface StepBench {
 /** Builds a StepBench (model seeded by config.seed, batch drawn from Rng(config.seed)). */
 export function stepBench(config: TrainConfig): StepBench {
   const size = config.preset === 'seed' ? config.imageSize : config.patchSize;
-  const model = new Model(presetSpec(config.preset, config.channels), config.seed);
+  const model = new Model(configSpec(config), config.seed);
   const adam = new Adam(model.store, { lr: config.lr, beta1: config.beta1, beta2: config.beta2, mode: config.adamMode });
   const rng = new Rng(config.seed);
   const data = new Float32Array(config.batchSize * size * size * config.channels);

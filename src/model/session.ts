@@ -14,7 +14,7 @@ import { Rng } from '../engine/random.ts';
 import { type BuiltinSet, loadBuiltin } from '../data/builtin.ts';
 import { DataError, type LoadReport, type NamedBytes, type NamedImage, decodeAll, resizeAll } from '../data/dataset.ts';
 import { splitIndices } from '../data/images.ts';
-import { type NoiseConfig, type TrainConfig, presetSpec, validateConfig } from './config.ts';
+import { type NoiseConfig, type TrainConfig, configSpec, validateConfig } from './config.ts';
 import { readCheckpoint, saveCheckpoint, loadIntoModel } from './checkpoint.ts';
 import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './evaluate.ts';
 import { Model, traceModel } from './layers.ts';
@@ -133,7 +133,7 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
     : [{ sigma: null, noise: c.noise }];
   const testPixels = noises.length * testImages.reduce((a, d) => a + d.image.width * d.image.height, 0);
 
-  const spec = presetSpec(c.preset, c.channels);
+  const spec = configSpec(c);
   const model = new Model(spec, c.seed);
   const inputSize = side;
   const flops = traceModel(spec, inputSize, inputSize).reduce((a, l) => a + l.flops, 0);
