@@ -181,13 +181,23 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
 const SPLIT_TARGET = 65536;
 const SPLIT_MIN_PIXELS = 1024;
 
+/** Rows each bias-gradient slice sums at least: a slice writes one float per channel. */
+const BIAS_MIN_ROWS = 256;
+
+/**
+ * `rows` cut into KS slices of rowsPer rows, none empty: enough slices for SPLIT_TARGET
+ * invocations at `perSlice` invocations each, at most `maxSlices` (and at least one).
+ */
+function splitRows(rows: number, maxSlices: number, perSlice: number): { KS: number; rowsPer: number } {
+  const want = Math.max(1, Math.min(maxSlices, Math.ceil(SPLIT_TARGET / perSlice)));
+  const rowsPer = ceilDiv(rows, want);
+  return { KS: ceilDiv(rows, rowsPer), rowsPer };
+}
+
 /** The slices of the weight gradient's pixel sum: KS slices of rowsPer (n, oh) rows each. */
 export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: number; rowsPer: number } {
   const rows = g.N * g.OH;
-  const maxKS = Math.max(1, Math.min(rows, Math.floor((rows * g.OW) / SPLIT_MIN_PIXELS)));
-  const want = Math.min(maxKS, Math.max(1, Math.ceil(SPLIT_TARGET / invocations)));
-  const rowsPer = ceilDiv(rows, want);
-  return { KS: ceilDiv(rows, rowsPer), rowsPer }; // no empty slice
+  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / SPLIT_MIN_PIXELS)), invocations);
 }
 
 /**
@@ -238,9 +248,7 @@ export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
 export function biasGrad(dz: Tensor): Tensor {
   const C = dz.shape[dz.shape.length - 1];
   const M = dz.size / C;
-  const want = Math.max(1, Math.min(Math.floor(M / BIAS_MIN_ROWS), Math.ceil(SPLIT_TARGET / C)));
-  const rowsPer = ceilDiv(M, want);
-  const KS = ceilDiv(M, rowsPer); // no empty slice
+  const { KS, rowsPer } = splitRows(M, Math.floor(M / BIAS_MIN_ROWS), C);
   const db = empty([C]);
   const part = KS > 1 ? empty([KS, C]) : db;
   runtime().launch('conv2d_bias_grad', {
@@ -254,8 +262,6 @@ export function biasGrad(dz: Tensor): Tensor {
   }
   return db;
 }
-/** Rows each bias-gradient slice sums at least: a slice writes one float per channel. */
-const BIAS_MIN_ROWS = 256;
 
 // ---- the ops ----------------------------------------------------------------------------------
 
