@@ -10,14 +10,17 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Backend } from '../cli/args.ts';
 import { BackendError, chooseBackend, openPageOrFail, startNodeOrFail } from '../cli/backend.ts';
-import { type BenchResult, type BenchRow, formatTable, tablePrinter } from '../src/lab/benchTable.ts';
+import { BENCH_FAMILIES, type BenchFamily, type BenchResult, type BenchRow, formatTable, tablePrinter } from '../src/lab/benchTable.ts';
 import { selectRows } from '../src/lab/benchRows.ts';
 
-const USAGE = `usage: npm run bench -- [--quick] [--filter REGEX] [--json FILE] [--reps N] [--backend B] [--adapter NAME]
+const USAGE = `usage: npm run bench -- [--quick] [--filter REGEX] [--json FILE] [--reps N] [--family F] [--backend B] [--adapter NAME]
   --quick         the small subset (a few minutes on a CPU adapter)
   --filter REGEX  only rows whose name matches (e.g. conv2d_fwd, '^step_')
   --json FILE     write the results there (a full run also writes bench/results/kernels.json)
   --reps N        timed samples per row and engine, at least 3 (default 5)
+  --family F      conv kernels: auto (default: the autotuner times each family at the rows'
+                  shapes first and each shape runs its fastest; the JSON keeps those times),
+                  tiled (register tiles) or shared (workgroup-memory tiles) for every conv
   --backend B     node (this process, on Dawn: the optional npm package \`webgpu\`), browser
                   (headless Chromium) or auto: node when it finds an adapter (default auto).
                   Both engines run on the same device either way.
@@ -27,11 +30,11 @@ row fails its float64 reference check, 2 for bad arguments or no backend.`;
 
 const DEFAULT_JSON = 'bench/results/kernels.json';
 
-interface Args { quick: boolean; filter: RegExp | null; json: string | null; reps: number | undefined; help: boolean; backend: Backend; adapter: string | null }
+interface Args { quick: boolean; filter: RegExp | null; json: string | null; reps: number | undefined; help: boolean; backend: Backend; adapter: string | null; family: BenchFamily }
 
 /** Parses argv; returns the problems found instead when there are any. */
 export function parseArgs(argv: string[]): Args | { errors: string[] } {
-  const a: Args = { quick: false, filter: null, json: null, reps: undefined, help: false, backend: 'auto', adapter: null };
+  const a: Args = { quick: false, filter: null, json: null, reps: undefined, help: false, backend: 'auto', adapter: null, family: 'auto' };
   const errors: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -53,6 +56,12 @@ export function parseArgs(argv: string[]): Args | { errors: string[] } {
       }
       case '--json': { const v = value(); if (v !== null) a.json = v; break; }
       case '--adapter': { const v = value(); if (v !== null) a.adapter = v; break; }
+      case '--family': {
+        const v = value();
+        if (BENCH_FAMILIES.includes(v as BenchFamily)) a.family = v as BenchFamily;
+        else if (v !== null) errors.push(`--family must be ${BENCH_FAMILIES.join(', ')}, got '${v}'`);
+        break;
+      }
       case '--backend': {
         const v = value();
         if (v === 'node' || v === 'browser' || v === 'auto') a.backend = v;
@@ -107,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
       line(printer.line(row));
     },
   };
-  const options = { quick: parsed.quick, filter: parsed.filter?.source ?? null, reps: parsed.reps };
+  const options = { quick: parsed.quick, filter: parsed.filter?.source ?? null, reps: parsed.reps, family: parsed.family };
   let runner: BenchRunner;
   try {
     runner = await chooseBackend(parsed.backend, parsed.adapter, () => nodeRunner(parsed.adapter), browserRunner);
@@ -142,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 interface BenchEvents { onProgress(message: string): void; onRow(row: BenchRow): void }
-interface BenchOptionsJson { quick: boolean; filter: string | null; reps?: number }
+interface BenchOptionsJson { quick: boolean; filter: string | null; reps?: number; family?: BenchFamily }
 
 /** Where the benchmark runs: src/lab/bench.ts in this process, or in the headless page. */
 interface BenchRunner {

@@ -47,12 +47,18 @@ backend
                       finds an adapter, else browser (default auto)
   --adapter NAME      node backend: Dawn's adapter by name (a case-sensitive prefix, e.g.
                       SwiftShader); an unknown name lists the adapters
+  --tune on|off|again before training, time each conv kernel family (register tiles, workgroup-
+                      memory tiles) at the training shapes on this device and use the fastest;
+                      the choices are kept per adapter in ~/.cache/webgpu-denoise/autotune.json
+                      ($DENOISE_TUNE_CACHE), so only new shapes are measured (default on;
+                      again: measure every shape anew; off: register tiles everywhere)
   --help
 `;
 
 export type Backend = 'node' | 'browser' | 'auto';
 
-export interface Args { config: TrainConfig; data: string | null; limit: number; test: string; testLimit: number; sigmas: number[] | null; name: string; resume: string | null; profile: boolean; backend: Backend; adapter: string | null }
+export type TuneMode = 'on' | 'off' | 'again';
+export interface Args { config: TrainConfig; data: string | null; limit: number; test: string; testLimit: number; sigmas: number[] | null; name: string; resume: string | null; profile: boolean; backend: Backend; adapter: string | null; tune: TuneMode }
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {}
@@ -71,7 +77,7 @@ export function parseArgs(argv: string[]): Args | null {
     opts.set(k, v);
   }
   if (flags.has('help')) return null;
-  const known = ['data', 'limit', 'test', 'test-limit', 'sigmas', 'channels', 'preset', 'epochs', 'batch', 'lr', 'patch', 'steps', 'adam', 'early-stopping', 'lr-decay', 'seed', 'val-fraction', 'noise', 'sigma', 'amount', 'peak', 'name', 'resume', 'backend', 'adapter', 'depth'];
+  const known = ['data', 'limit', 'test', 'test-limit', 'sigmas', 'channels', 'preset', 'epochs', 'batch', 'lr', 'patch', 'steps', 'adam', 'early-stopping', 'lr-decay', 'seed', 'val-fraction', 'noise', 'sigma', 'amount', 'peak', 'name', 'resume', 'backend', 'adapter', 'depth', 'tune'];
   for (const k of opts.keys()) if (!known.includes(k)) throw new UsageError(`unknown option --${k} (see --help)`);
   const num = (k: string) => {
     const v = opts.get(k);
@@ -119,6 +125,8 @@ export function parseArgs(argv: string[]): Args | null {
   const backend = (opts.get('backend') ?? 'auto') as Backend;
   if (!['node', 'browser', 'auto'].includes(backend)) throw new UsageError(`--backend must be node, browser or auto, got '${backend}'`);
   if (opts.has('adapter') && backend === 'browser') throw new UsageError('--adapter chooses a Dawn adapter: it needs --backend node (or auto)');
+  const tune = (opts.get('tune') ?? 'on') as TuneMode;
+  if (!['on', 'off', 'again'].includes(tune)) throw new UsageError(`--tune must be on, off or again, got '${tune}'`);
   const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
   const sigmas = opts.get('sigmas')?.split(',').map(Number) ?? null;
   if (sigmas && !sigmas.every((s) => s >= 0 && s <= 255)) throw new UsageError(`--sigmas must be numbers in [0, 255], got '${opts.get('sigmas')}'`);
@@ -134,6 +142,7 @@ export function parseArgs(argv: string[]): Args | null {
     profile: flags.has('profile'),
     backend,
     adapter: opts.get('adapter') ?? null,
+    tune,
   };
 }
 

@@ -16,7 +16,7 @@ export interface TrainBackend {
   /** Runs one session; progress goes to onEvent. Rejects with the session's error. */
   run(input: SessionInput, onEvent: (e: CliEvent) => void): Promise<RenderedRun>;
   /** `--profile`: one profiled training step, as text. */
-  profile(config: TrainConfig): Promise<string>;
+  profile(config: TrainConfig, tune?: SessionInput['tune']): Promise<string>;
   /** Asks a running session to stop after its current step (it still evaluates and saves). */
   stop(): void;
   /** Errors the page reported (browser), printed after the run. */

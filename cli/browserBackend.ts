@@ -5,6 +5,7 @@
  */
 import type { TrainConfig } from '../src/model/config.ts';
 import type { DataSource } from '../src/model/session.ts';
+import type { TuneStore } from '../src/engine/autotune.ts';
 import { BackendError, type TrainBackend, firstLine, openPageOrFail } from './backend.ts';
 import type { CliEvent, RenderedRun } from './render.ts';
 
@@ -22,8 +23,12 @@ export async function openBrowserBackend(): Promise<TrainBackend> {
   const session = await openPageOrFail('cli/page.html');
   const { page, errors } = session;
   let onEvent: (e: CliEvent) => void = () => {};
+  let tuneStore: TuneStore | undefined;
   let adapter: string;
   try {
+    // The page's autotuner keeps its choices in this process's store (cli/tuneStore.ts).
+    await page.exposeFunction('tuneLoad', async (key: string) => JSON.stringify(await tuneStore?.load(key) ?? {}));
+    await page.exposeFunction('tuneSave', async (key: string, json: string) => { await tuneStore?.save(key, JSON.parse(json)); });
     await page.exposeFunction('cliEvent', (json: string) => {
       const ev = JSON.parse(json);
       onEvent(ev.type === 'epoch' ? { ...ev, checkpoint: fromB64(ev.checkpoint) } : ev);
@@ -57,8 +62,10 @@ export async function openBrowserBackend(): Promise<TrainBackend> {
     errors,
     async run(input, handler) {
       onEvent = handler;
+      tuneStore = input.tune?.store;
       const wire = {
         ...input,
+        tune: input.tune && { force: input.tune.force, bridged: !!input.tune.store },
         train: await stage('train', input.train),
         test: await stage('test', input.test),
         resume: input.resume && { name: input.resume.name, b64: toB64(input.resume.bytes) },
@@ -71,9 +78,10 @@ export async function openBrowserBackend(): Promise<TrainBackend> {
         tests: r.tests.map((t) => ({ ...t, grid: t.grid === null ? null : fromB64(t.grid), denoised: t.denoised.map((d) => ({ name: d.name, png: fromB64(d.png) })) })),
       };
     },
-    async profile(config: TrainConfig) {
+    async profile(config: TrainConfig, tune) {
+      tuneStore = tune?.store;
       try {
-        return (await page.evaluate((c) => window.cli.profile(c), config)).text;
+        return (await page.evaluate((c, t) => window.cli.profile(c, t), config, tune && { force: tune.force, bridged: !!tune.store })).text;
       } catch (e) {
         throw new Error(firstLine(e));
       }

@@ -2,7 +2,6 @@
  * `--backend node`: the session runs in this process, on WebGPU from Dawn (the optional npm
  * package `webgpu`; src/node sets it up). No browser, no dev server, no base64 round trips.
  */
-import type { TrainConfig } from '../src/model/config.ts';
 import { formatProfile, profileStep } from '../src/model/profile.ts';
 import { runSession } from '../src/model/session.ts';
 import type { Trainer } from '../src/model/trainer.ts';
@@ -27,8 +26,8 @@ export async function openNodeBackend(o: { adapter: string | null }): Promise<Tr
       });
       return renderRun(result);
     },
-    async profile(config: TrainConfig) {
-      return formatProfile(await profileStep(config));
+    async profile(config, tune) {
+      return formatProfile(await profileStep(config, undefined, tune));
     },
     stop() { trainer?.stop(); },
     async close() { releaseNodeGpu(); },

@@ -4,6 +4,7 @@
  */
 import { initEngine } from '../src/engine/index.ts';
 import { type SessionInput, runSession } from '../src/model/session.ts';
+import type { TuneStore } from '../src/engine/autotune.ts';
 import type { Trainer } from '../src/model/trainer.ts';
 import { renderRun } from './render.ts';
 import { b64ToBytes, bytesToB64 } from './b64.ts';
@@ -13,10 +14,18 @@ import { type StepProfile, formatProfile, profileStep } from '../src/model/profi
 
 /** Data arrives either as a built-in set or as files staged beforehand with cli.stage(key, ...). */
 type WireSource = SessionInput['train'] | { staged: string };
-type WireInput = Omit<SessionInput, 'train' | 'test' | 'resume'> & {
+type WireInput = Omit<SessionInput, 'train' | 'test' | 'resume' | 'tune'> & {
   train: WireSource;
   test: WireSource | null;
   resume?: { b64: string; name: string };
+  /** bridged: the autotuner's store is Node's (cli/browserBackend.ts exposes tuneLoad, tuneSave). */
+  tune?: { force?: boolean; bridged: boolean };
+};
+
+/** The autotuner's store in Node, through the functions the CLI exposes. */
+const bridgedStore: TuneStore = {
+  load: async (adapter) => JSON.parse(await window.tuneLoad(adapter)),
+  save: (adapter, choices) => window.tuneSave(adapter, JSON.stringify(choices)),
 };
 
 // Files staged in chunks: one large page.evaluate argument (several MB) closes the CDP connection.
@@ -25,13 +34,15 @@ const staged = new Map<string, { name: string; bytes: Uint8Array }[]>();
 declare global {
   interface Window {
     cliEvent(json: string): Promise<void>;
+    tuneLoad(adapter: string): Promise<string>;
+    tuneSave(adapter: string, json: string): Promise<void>;
     cli: {
       init(): Promise<string>;
       run(input: WireInput): Promise<unknown>;
       stop(): void;
       stage(key: string, files: { name: string; b64: string }[]): number;
       /** One profiled training step of a configuration: the report's text and the numbers. */
-      profile(config: TrainConfig): Promise<{ text: string; profile: StepProfile }>;
+      profile(config: TrainConfig, tune?: WireInput['tune']): Promise<{ text: string; profile: StepProfile }>;
     };
   }
 }
@@ -53,8 +64,8 @@ window.cli = {
     staged.set(key, list);
     return list.length;
   },
-  async profile(config) {
-    const profile = await profileStep(config);
+  async profile(config, tune) {
+    const profile = await profileStep(config, undefined, tune && { force: tune.force, store: tune.bridged ? bridgedStore : undefined });
     return { text: formatProfile(profile), profile };
   },
   async run(input) {
@@ -63,6 +74,7 @@ window.cli = {
       train: decodeSource(input.train),
       test: input.test ? decodeSource(input.test) : null,
       resume: input.resume ? { name: input.resume.name, bytes: b64ToBytes(input.resume.b64) } : undefined,
+      tune: input.tune && { force: input.tune.force, store: input.tune.bridged ? bridgedStore : undefined },
     }, {
       onStage: (stage, done, total) => void send({ type: 'stage', stage, done, total }),
       onStep: (e) => void send({ type: 'step', ...e }),

@@ -14,6 +14,7 @@ import type { DataSource, SessionInput } from '../src/model/session.ts';
 import { type Args, HELP, UsageError, parseArgs, readImages } from './args.ts';
 import { BackendError, type TrainBackend, isCpuAdapter, openBackend } from './backend.ts';
 import { Progress, RunFolder, writeRun } from './report.ts';
+import { fileTuneStore } from './tuneStore.ts';
 
 const BUILTIN = ['set12', 'bsd68', 'cbsd68', 'train400'];
 
@@ -81,11 +82,11 @@ async function start(args: Args): Promise<TrainBackend> {
 }
 
 /** `--profile`: one profiled training step (src/model/profile.ts), its report on stdout. */
-async function profile(backend: TrainBackend, c: TrainConfig): Promise<number> {
+async function profile(backend: TrainBackend, c: TrainConfig, tune: SessionInput['tune']): Promise<number> {
   const size = c.preset === 'seed' ? `${c.imageSize}x${c.imageSize} images` : `${c.patchSize}x${c.patchSize} patches`;
   console.log(`profiling one training step: preset ${c.preset}, batch ${c.batchSize}, ${size}, noise ${JSON.stringify(c.noise)} (a warm-up step first)`);
   try {
-    console.log(await backend.profile(c));
+    console.log(await backend.profile(c, tune));
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return 1;
@@ -126,7 +127,8 @@ export async function main(argv: string[]): Promise<number> {
     backend.stop();
   };
   try {
-    if (args.profile) return await profile(backend, c);
+    const tune = args.tune === 'off' ? undefined : { store: fileTuneStore(), force: args.tune === 'again' };
+    if (args.profile) return await profile(backend, c, tune);
 
     const folder = new RunFolder(resolve('runs', args.name), c);
     const out = folder.path;
@@ -135,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
 
     const progress = new Progress(c, folder);
     process.on('SIGINT', onSigint);
-    let input: SessionInput = { config: c, train: data!.train, test: data!.test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume };
+    let input: SessionInput = { config: c, train: data!.train, test: data!.test, testSigmas: args.sigmas ?? undefined, keepOutputs: 4, resume, tune };
     let r;
     let recoveries = 0;
     try {

@@ -1,6 +1,7 @@
 /**
  * conv2d and conv2dTranspose on the GPU: forward and all three gradients against the float64
- * reference (src/engine/reference.ts) for both kernel families, tiled vs naive agreement,
+ * reference (src/engine/reference.ts) for every kernel family (naive, tiled, shared, shared64),
+ * each vs naive agreement,
  * hand-computed golden cases, which kernels actually ran, and misuse errors.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled';
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -49,7 +51,7 @@ function convCase(op: Op, s: ConvSpec, variant: Variant): OpCase {
   };
 }
 
-// Fixed cases, each run for both ops and both kernel families. What each one is for:
+// Fixed cases, each run for both ops and every kernel family. What each one is for:
 const SPECS: ConvSpec[] = [
   // size-1 everything: 1x1 image, N = Cin = Cout = 1, 1x1 kernel
   { N: 1, H: 1, W: 1, CI: 1, CO: 1, KH: 1, KW: 1, stride: 1, padding: 'same', activation: 'none', bias: true },
@@ -83,6 +85,11 @@ const SPECS: ConvSpec[] = [
   { N: 4, H: 32, W: 32, CI: 5, CO: 8, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   // split-K, scalar kernel: 63 (n, oh) rows in 2 slices of 32 and 31, 'valid' taps
   { N: 3, H: 23, W: 50, CI: 3, CO: 3, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'none', bias: false },
+  // shared tiles: 2 x 9 x 13 = 234 pixels (full and partial 32- and 64-pixel blocks), 72 channels
+  // (two full 32-channel blocks and a partial one; a full 64-channel block and a partial one),
+  // K = 9 x 20 = 180 (11 full 16-tap steps and a partial one), stride 2 with odd sizes (phases of
+  // 5 x 7, 5 x 6, 4 x 7 and 4 x 6 pixels)
+  { N: 2, H: 9, W: 13, CI: 20, CO: 72, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -116,7 +123,7 @@ describe('conv vs the float64 reference (forward, dx, dw, db)', () => {
   for (const op of ['conv2d', 'conv2dTranspose'] as const) {
     SPECS.concat(RANDOM).forEach((s, i) => {
       it(`${name(op, s)}`, async () => {
-        for (const v of ['naive', 'tiled'] as const) {
+        for (const v of FAMILIES) {
           const { share } = await checkOp(page(), convCase(op, s, v), 100 + i);
           checks++;
           if (share > worstShare) { worstShare = share; worstCase = `${name(op, s)} ${v}`; }
@@ -137,7 +144,7 @@ async function runOnGpu(op: Op, inputs: RefT[], dy: RefT, attrs: Record<string, 
   return { y: b64ToF32(res.y.b64), shape: res.y.shape, grads: res.grads.map((g) => (g === null ? null : b64ToF32(g))) };
 }
 
-describe('tiled vs naive on identical inputs', () => {
+describe('tiled and shared vs naive on identical inputs', () => {
   const specs: ConvSpec[] = [
     { N: 2, H: 9, W: 13, CI: 16, CO: 24, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
     { N: 1, H: 12, W: 11, CI: 8, CO: 7, KH: 5, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
@@ -153,15 +160,17 @@ describe('tiled vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        const tiled = await runOnGpu(op, inputs, dy, { ...o, variant: 'tiled' });
-        expect(tiled.shape).toEqual(naive.shape);
-        const problems = [
-          compare('y', naive.shape, tiled.y, naive.y, tolerance),
-          ...['dx', 'dw', 'db'].map((what, i) => compare(what, inputs[i].shape, tiled.grads[i]!, naive.grads[i]!, tolerance)),
-        ].filter((p) => p !== null);
-        expect(problems.join('\n')).toBe('');
-        // Different summation orders, so not bit-identical in general, but close.
-        expect(toleranceShare(tiled.y, naive.y, tolerance)).toBeLessThan(0.5);
+        for (const v of ['tiled', 'shared', 'shared64'] as const) {
+          const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
+          expect(got.shape).toEqual(naive.shape);
+          const problems = [
+            compare(`${v} y`, naive.shape, got.y, naive.y, tolerance),
+            ...['dx', 'dw', 'db'].map((what, i) => compare(`${v} ${what}`, inputs[i].shape, got.grads[i]!, naive.grads[i]!, tolerance)),
+          ].filter((p) => p !== null);
+          expect(problems.join('\n')).toBe('');
+          // Different summation orders, so not bit-identical in general, but close.
+          expect(toleranceShare(got.y, naive.y, tolerance)).toBeLessThan(0.5);
+        }
       });
     }
   }
@@ -173,7 +182,7 @@ describe('golden cases (hand-computed)', () => {
     const w = { shape: [2, 2, 1, 1], data: Float64Array.from([1, 2, 3, 4]) };
     const b = { shape: [1], data: Float64Array.from([1]) };
     const dy = { shape: [1, 2, 2, 1], data: Float64Array.from([1, -1, 2, 0.5]) };
-    for (const variant of ['naive', 'tiled']) {
+    for (const variant of FAMILIES) {
       const r = await runOnGpu('conv2d', [x, w, b], dy, { padding: 'valid', variant });
       expect(r.shape).toEqual([1, 2, 2, 1]);
       // y[i,j] = 1 + x[i,j]*1 + x[i,j+1]*2 + x[i+1,j]*3 + x[i+1,j+1]*4
@@ -190,7 +199,7 @@ describe('golden cases (hand-computed)', () => {
     const x = { shape: [1, 2, 2, 1], data: Float64Array.from([1, 2, 3, 4]) };
     const w = { shape: [2, 2, 1, 1], data: Float64Array.from([1, 2, 3, 4]) };
     const dy = { shape: [1, 4, 4, 1], data: new Float64Array(16).fill(1) };
-    for (const variant of ['naive', 'tiled']) {
+    for (const variant of FAMILIES) {
       const r = await runOnGpu('conv2dTranspose', [x, w], dy, { stride: 2, padding: 'valid', variant });
       expect(r.shape).toEqual([1, 4, 4, 1]);
       expect(Array.from(r.y)).toEqual([1, 2, 2, 4, 3, 4, 6, 8, 3, 6, 4, 8, 9, 12, 12, 16]);
@@ -204,7 +213,7 @@ describe('golden cases (hand-computed)', () => {
     const x = { shape: [1, 1, 2, 1], data: Float64Array.from([1, 10]) };
     const w = { shape: [1, 3, 1, 1], data: Float64Array.from([1, 2, 3]) };
     const dy = { shape: [1, 2, 4, 1], data: Float64Array.from([1, 0, 0, 0, 0, 0, 0, 0]) };
-    for (const variant of ['naive', 'tiled']) {
+    for (const variant of FAMILIES) {
       const r = await runOnGpu('conv2dTranspose', [x, w], dy, { stride: 2, padding: 'same', variant });
       // out = 2x4; pad before = floor(max(k - s, 0) / 2) = 0 on both dims. Row 0 gets
       // x[0]*w = [1, 2, 3] at columns 0..2 plus x[1]*w = [10, 20, 30] at columns 2..4 (4 cropped);
@@ -242,6 +251,12 @@ describe('kernel selection', () => {
         naive: run(8, { variant: 'naive' }),
         defaultNaive: (e.setConvVariant('naive'), run(8, {})),
         defaultTiled: (e.setConvVariant('tiled'), run(8, {})),
+        shared4: run(8, { variant: 'shared' }),
+        shared3: run(3, { variant: 'shared' }),
+        // 'auto' with no measured choice for these shapes: tiled
+        auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
+        // 'auto' after a choice: shared for the forward only
+        autoTuned: (e.setTuned(e.currentAdapterKey(), { [e.shapeKey('forward', { N: 2, H: 5, W: 5, CI: 4, OH: 5, OW: 5, CO: 8, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 })]: 'shared' }), run(8, {})),
         transposeTiled: '',
       };
       const x = e.requireGrad(e.tensor(new Float32Array(5 * 5 * 3), [1, 5, 5, 3]));
@@ -252,16 +267,22 @@ describe('kernel selection', () => {
       for (const t of [x, w]) { t.grad?.dispose(); t.dispose(); }
       y.dispose();
       e.setConvVariant(before);
+      e.clearTuned();
       rt.onDispatch = null;
       return res;
     });
-    expect(r.before).toBe('tiled');
+    expect(r.before).toBe('auto');
     // Backward order: dx (transposed), dw (filter), db (bias); no activation, so no dz kernel.
     expect(r.tiled4).toBe('conv2d_tiled conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     expect(r.tiled3).toBe('conv2d_tiled_scalar conv2d_transpose_tiled_scalar conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
     expect(r.naive).toBe('conv2d conv2d_transpose conv2d_backward_filter conv2d_bias_grad');
     expect(r.defaultNaive).toBe(r.naive);
     expect(r.defaultTiled).toBe(r.tiled4);
+    // The shared family has no weight gradient of its own: dw is the tiled one, at any CO.
+    expect(r.shared4).toBe('conv2d_shared conv2d_transpose_shared conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.shared3).toBe('conv2d_shared conv2d_transpose_shared conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
+    expect(r.auto).toBe(r.tiled4);
+    expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
     // with CO = Cin_t = 3 (scalar); dw = filter gradient with CO = 3 (scalar).
     expect(r.transposeTiled).toBe('conv2d_transpose_tiled_scalar conv2d_tiled_scalar conv2d_backward_filter_tiled_scalar');
@@ -330,10 +351,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive' or 'tiled', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive' or 'tiled', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'auto', got 'fast'",
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
 import { filterGradSplit } from '../src/engine/ops/conv2d.ts';
-import { CODE_TABLES, KERNELS, TILE, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 
@@ -57,7 +57,7 @@ describe('the kernel table', () => {
       expect(typeof refs[row.reference], `${name}: reference ${row.reference}`).toBe('function');
       expect(row.launcher, `${name}: launcher of op ${row.op}`).toMatch(/^src\/engine\/.*\.ts$/);
       // The launcher names it, unless the op picks it from the table (the conv families).
-      if (!row.when && row.variant !== 'naive') expect(readFileSync(row.launcher, 'utf8'), `${row.launcher} launches ${name}`).toContain(`'${name}'`);
+      if (!row.when && row.variant !== 'naive' && !row.variant.startsWith('shared')) expect(readFileSync(row.launcher, 'utf8'), `${row.launcher} launches ${name}`).toContain(`'${name}'`);
     });
   }
 
@@ -117,6 +117,21 @@ describe('the kernel table', () => {
     expect(pickKernel('conv2d', 'input-grad', 'tiled', b).name).toBe('conv2d_transpose_tiled_scalar');
     expect(pickKernel('conv2d', 'weight-grad', 'naive', a).name).toBe('conv2d_backward_filter');
     expect(() => pickKernel('conv2d', 'optimizer', 'tiled', a)).toThrow(/no tiled kernel/);
+    // The shared family serves any CO, forward and input gradient; the weight gradient has none.
+    expect(pickKernel('conv2d', 'forward', 'shared', b).name).toBe('conv2d_shared');
+    expect(pickKernel('conv2d', 'input-grad', 'shared', b).name).toBe('conv2d_transpose_shared');
+    expect(familiesFor('conv2d', 'forward', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
+    expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled']);
+  });
+
+  it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup of 64 covers BM x BN outputs', () => {
+    for (const [name, t] of Object.entries(SHARED_TILE)) {
+      const src = source(name);
+      const konst = (k: string) => Number(src.match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+      expect(konst('BM'), name).toBe(t.BM);
+      expect(konst('BN'), name).toBe(t.BN);
+      expect(KERNELS[name].wg * KERNELS[name].perInvocation, name).toBe(t.BM * t.BN);
+    }
   });
 });
 

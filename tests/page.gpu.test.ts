@@ -4,8 +4,9 @@
  * epoch and test tables and the grid (with a full storage that only warns), downloads that land
  * on disk and parse, bad files, a photo, Stop (and Stop again to skip the test), cancelling a
  * long test, a GPU device destroyed mid-training (the page recovers and resumes from the
- * autosave), the autosave after a reload, and own-data checks. Leaves test-artifacts/page.png
- * (the whole page) and page-running.png (the screen while training).
+ * autosave), the autosave after a reload, own-data checks, and the conv kernel choices kept in
+ * IndexedDB per adapter. Leaves test-artifacts/page.png (the whole page) and page-running.png
+ * (the screen while training).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -23,7 +24,7 @@ let page: Page;
 let errors: string[] = [];
 
 declare global {
-  interface Window { __devices: GPUDevice[]; __seen: { warn: string[]; steps: string[] } }
+  interface Window { __devices: GPUDevice[]; __seen: { warn: string[]; steps: string[]; stages: string[] } }
 }
 
 /** Sets an input's value and fires the events a person's typing would. */
@@ -108,6 +109,41 @@ describe('training page', () => {
     expect(await visible('#lab-link')).toBe(true);
   });
 
+  it('keeps the conv kernel choices in IndexedDB per adapter; a failed write only warns', async () => {
+    const got = await page.evaluate(async (url) => {
+      // Through Function: Vitest would rewrite an import() written here into a Node-side helper.
+      const load = new Function('u', 'return import(u)') as (u: string) => Promise<typeof import('../src/app/tuneStore.ts')>;
+      const { idbTuneStore } = await load(url);
+      const [a, b] = ['test | a | 1 | adapter A', 'test | b | 2 | adapter B'];
+      const store = idbTuneStore();
+      const before = await store.load(a);
+      await store.save(a, { 'forward n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'shared', 'input-grad n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'tiled' });
+      await store.save(b, { 'forward n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'tiled' });
+      // A new store (as after a reload) reads IndexedDB, not memory.
+      const again = idbTuneStore();
+      const loaded = { a: await again.load(a), b: await again.load(b), other: await again.load('test | none') };
+      // IndexedDB refuses every write: save resolves, warns once.
+      const warnings: string[] = [];
+      const failing = idbTuneStore((m) => warnings.push(m));
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+      try {
+        await failing.save(a, {});
+        await failing.save(a, {});
+      } finally {
+        IDBObjectStore.prototype.put = put;
+      }
+      return { before, ...loaded, kept: await again.load(a), warnings };
+    }, '/src/app/tuneStore.ts');
+    expect(got.before).toEqual({});
+    expect(got.a).toEqual({ 'forward n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'shared', 'input-grad n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'tiled' });
+    expect(got.b).toEqual({ 'forward n1 8x8x1 -> 8x8x4 k3x3 s1 p1,1': 'tiled' });
+    expect(got.other).toEqual({});
+    expect(got.kept).toEqual(got.a);
+    expect(got.warnings).toHaveLength(1);
+    expect(got.warnings[0]).toMatch(/^autotune: could not keep the kernel choices in the browser's storage \(.*full.*\); the next session measures again$/);
+  });
+
   it('at 1280x900 the controls, the live state, the plot, the preview and the model are on screen together', async () => {
     expect(await onScreen(LIVE)).toEqual([]);
     // Scrolled to the bottom, the run bar (buttons and state) stays in view.
@@ -141,9 +177,12 @@ describe('training page', () => {
     expect(await disabled('#start'), await text('#config-error')).toBe(false);
     // Record what the person sees: every step counter and every autosave warning.
     await page.evaluate(() => {
-      window.__seen = { warn: [], steps: [] };
+      window.__seen = { warn: [], steps: [], stages: [] };
       new MutationObserver(() => window.__seen.steps.push(document.getElementById('stat-step')!.textContent ?? ''))
         .observe(document.getElementById('stat-step')!, { childList: true, characterData: true, subtree: true });
+      const stage = () => window.__seen.stages.push(`${document.getElementById('stage')!.textContent} ${document.getElementById('stage-detail')!.textContent}`);
+      new MutationObserver(stage).observe(document.getElementById('stage')!, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(stage).observe(document.getElementById('stage-detail')!, { childList: true, characterData: true, subtree: true });
       const w = document.getElementById('autosave-warning')!;
       new MutationObserver(() => { if (!w.hidden) window.__seen.warn.push(w.textContent ?? ''); })
         .observe(w, { attributes: true, childList: true, characterData: true, subtree: true });
@@ -172,6 +211,9 @@ describe('training page', () => {
     expect(seen.warn.some((w) => /Autosave of epoch 1 failed: the browser's storage for this page is full.*Training goes on/s.test(w)), seen.warn.join('\n')).toBe(true);
     expect(await visible('#autosave-warning')).toBe(false); // the next autosave worked
     expect(await text('#log')).toContain('autosave after epoch 1 failed');
+    // The conv kernels were measured before training (src/model/session.ts tune), shown and logged.
+    expect(seen.stages.some((x) => /^Measuring the conv kernels on this device \d+ of \d+$/.test(x)), seen.stages.join('\n')).toBe(true);
+    expect(await text('#log')).toMatch(/autotune: /);
     expect(await progress()).toBe(1);
     expect(await text('#stage')).toBe('Finished');
 

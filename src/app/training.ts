@@ -21,6 +21,7 @@ import { clearPreview, renderPreview } from './preview.ts';
 import { renderEpochs } from './results.ts';
 import { type ResumeFrom, type RunningSession, state } from './state.ts';
 import { saveFiles } from './storage.ts';
+import { idbTuneStore } from './tuneStore.ts';
 import { currentTask, showEta, showProgress, showStage } from './tasks.ts';
 import { renderTestResults } from './testPanel.ts';
 import { $, button, clearError, fmtNum, fmtSeconds, input, log, setText, showError } from './ui.ts';
@@ -57,6 +58,9 @@ function resetStats(): void {
 }
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/** The conv kernel choices measured on this device, kept in IndexedDB (measured once per device). */
+const tuneStore = idbTuneStore((m) => log(m));
 
 /** The autosave of the running session (in memory even when IndexedDB is full): what a lost device resumes from. */
 const lastSaves = new WeakMap<RunningSession, ResumeFrom & { epoch: number }>();
@@ -116,6 +120,7 @@ export async function startSession(resumeFrom?: ResumeFrom, o: { auto?: boolean 
       keepOutputs: test.keep,
       resume: resumeFrom ? { bytes: resumeFrom.bytes, name: resumeFrom.name } : undefined,
       signal: sess.controller.signal,
+      tune: { store: tuneStore },
     }, {
       onStage: (stage, done, total, etaSec) => {
         if (!live()) return;
@@ -211,7 +216,7 @@ export async function startSession(resumeFrom?: ResumeFrom, o: { auto?: boolean 
   } catch (e) {
     if (!live()) return;
     if (e instanceof CancelledError) {
-      // Stop while the images were still loading: nothing was trained, nothing went wrong.
+      // Stop while the images were still loading or the kernels measured: nothing was trained, nothing went wrong.
       document.body.dataset.session = 'stopped';
       showStage('Stopped', 'before training began');
       showProgress(0);

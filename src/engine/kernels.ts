@@ -13,7 +13,12 @@
 
 export type Dims = Record<string, number>;
 export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'optimizer' | 'metric' | 'data' | 'autograd';
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'only';
+/** Kernel families: naive (one output an invocation), tiled (register tiles, no workgroup memory:
+ * what CPU adapters want), shared and shared64 (workgroup-memory tiles of 32 x 32 and 64 x 64
+ * outputs: what real GPUs usually want, the larger for larger layers). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64'];
 
 export interface KernelRow {
   /** The file src/shaders/<name>.wgsl. */
@@ -81,6 +86,12 @@ export const TILE = {
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
 } as const;
+/** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup of 64. */
+export const SHARED_TILE = {
+  conv2d_shared: { BM: 32, BN: 32 }, conv2d_transpose_shared: { BM: 32, BN: 32 },
+  conv2d_shared64: { BM: 64, BN: 64 }, conv2d_transpose_shared64: { BM: 64, BN: 64 },
+} as const;
+export type SharedKernel = keyof typeof SHARED_TILE;
 
 const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
 const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
@@ -98,24 +109,38 @@ function convRows(): RowSpec[] {
   const fwd = { op: 'conv2d', role: 'forward' as const, dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + wBytes(d) + 4 * d.CO + yBytes(d), reference: 'conv2d' };
   const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
   const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
-  const fwdBack = (family: string) => family === 'naive'
+  // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one).
+  const tiledDw = ['conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
+  const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', 'conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar', 'conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
-  const dxBack = (family: string) => family === 'naive'
+    : ['binary', ...(family === 'tiled' ? ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'] : [`conv2d_transpose_${family}`]), ...tiledDw];
+  const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', 'conv2d_tiled', 'conv2d_tiled_scalar', 'conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
+    : ['binary', ...(family === 'tiled' ? ['conv2d_tiled', 'conv2d_tiled_scalar'] : [`conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
     { ...fwd, name: 'conv2d_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled.P) * cdiv(d.CO, TILE.conv2d_tiled.C), backward: fwdBack('tiled') },
     { ...fwd, name: 'conv2d_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
       invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled_scalar.P) * cdiv(d.CO, TILE.conv2d_tiled_scalar.C), backward: fwdBack('tiled') },
+    // One workgroup of 64 per BM x BN block of the output [N*OH*OW, CO].
+    ...(['shared', 'shared64'] as const).map((f) => {
+      const t = SHARED_TILE[`conv2d_${f}`];
+      return { ...fwd, name: `conv2d_${f}`, variant: f, wg: 64, perInvocation: (t.BM * t.BN) / 64,
+        invocations: (d: Dims) => 64 * cdiv(d.N * d.OH * d.OW, t.BM) * cdiv(d.CO, t.BN), backward: fwdBack(f) };
+    }),
     { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
     // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
     { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled.C), backward: dxBack('tiled') },
     { ...dx, name: 'conv2d_transpose_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_scalar.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_scalar.C), backward: dxBack('tiled') },
+    // Per phase mod S, one workgroup of 64 per BM x BN block of that phase's [N*QH*QW, CI] output.
+    ...(['shared', 'shared64'] as const).map((f) => {
+      const t = SHARED_TILE[`conv2d_transpose_${f}`];
+      return { ...dx, name: `conv2d_transpose_${f}`, variant: f, wg: 64, perInvocation: (t.BM * t.BN) / 64,
+        invocations: (d: Dims) => 64 * d.S * d.S * cdiv(d.N * cdiv(d.H, d.S) * cdiv(d.W, d.S), t.BM) * cdiv(d.CI, t.BN), backward: dxBack(f) };
+    }),
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -191,14 +216,27 @@ export function kernelRow(name: string): KernelRow {
   return r;
 }
 
+/** The family of a row ('tiled-scalar' is tiled; a role with one kernel is 'only'). */
+export const familyOf = (r: { variant: Variant }): Family | 'only' => (r.variant === 'tiled-scalar' ? 'tiled' : r.variant);
+
+/** The families that have a kernel for an op's role at dims (what the autotuner chooses among). */
+export function familiesFor(op: string, role: Role, d: Dims): Family[] {
+  const out: Family[] = [];
+  for (const r of ROWS) {
+    const fam = familyOf(r);
+    if (r.op === op && r.role === role && fam !== 'only' && !out.includes(fam) && (!r.when || r.when.test(d))) out.push(fam);
+  }
+  return out;
+}
+
 /**
  * The kernel an op launches for a role and family at these dims: the first row of that op, role
  * and family ('naive' or 'tiled', which covers 'tiled-scalar') whose `when` holds.
  */
-export function pickKernel(op: string, role: Role, family: 'naive' | 'tiled' | 'only', d: Dims): KernelRow {
+export function pickKernel(op: string, role: Role, family: Family | 'only', d: Dims): KernelRow {
   for (const r of ROWS) {
     if (r.op !== op || r.role !== role) continue;
-    const fam = r.variant === 'tiled-scalar' ? 'tiled' : r.variant;
+    const fam = familyOf(r);
     if (fam === family && (!r.when || r.when.test(d))) return KERNELS[r.name];
   }
   throw new Error(`no ${family} kernel for ${op} ${role} at ${JSON.stringify(d)}`);

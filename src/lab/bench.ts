@@ -6,9 +6,12 @@
  * medians. Used by `npm run bench` (bench/page.ts) and the lab page (timeKernel).
  */
 import { initEngine, runtime } from '../engine/runtime.ts';
-import { type Dims, KERNELS } from '../engine/kernels.ts';
-import { type RowSpec, selectRows } from './benchRows.ts';
-import type { BenchResult, BenchRow } from './benchTable.ts';
+import { type Dims, KERNELS, familiesFor, pickKernel } from '../engine/kernels.ts';
+import { type TuneShape, autotune, describeTuning, tuneShapesOf } from '../engine/autotune.ts';
+import { type ConvGeometry, getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
+import { tunedFamily } from '../engine/tuning.ts';
+import { PRESET_SPECS, type RowSpec, selectRows, traceLayers } from './benchRows.ts';
+import type { BenchFamily, BenchResult, BenchRow } from './benchTable.ts';
 import { type Validation, makeWork, referenceAffordable } from './benchWork.ts';
 import { type Peak, measurePeak } from './peak.ts';
 import { type TfPeer, initTfjs } from './tfjs.ts';
@@ -25,6 +28,9 @@ export interface BenchOptions {
   quick?: boolean;
   /** Samples per row and engine (default 5, at least 3). */
   reps?: number;
+  /** The conv kernel family: 'auto' (default: autotune the rows' shapes first, then run each
+   * shape's fastest), or 'tiled' / 'shared' for every conv. */
+  family?: BenchFamily;
   onRow?(row: BenchRow): void;
   onProgress?(message: string): void;
 }
@@ -64,13 +70,45 @@ export function rates(flop: number, bytes: number, ms: number, peak: Peak): Pick
   return { gflops, gbps, bound, pct_peak: 100 * (bound === 'compute' ? gflops / peak.gflops : gbps / peak.gbps) };
 }
 
-/** Runs one row in both engines. */
-export async function runRow(spec: RowSpec, peer: TfPeer | null, peak: Peak, reps: number, onProgress?: (m: string) => void): Promise<BenchRow> {
-  const m = await measure(spec.job, spec.flop, referenceAffordable(spec), peer, reps, (s) => onProgress?.(`${spec.name}: ${s}`));
+// ---- conv families ----------------------------------------------------------------------------
+
+const TUNED = new Set(['forward', 'input-grad']);
+const geometry = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
+
+/** The conv shapes the rows run that the autotuner chooses for: kernel rows, steps' and inference's layers. */
+export function tuneShapesOfRows(specs: RowSpec[]): TuneShape[] {
+  const out: TuneShape[] = [];
+  const layers = (preset: keyof typeof PRESET_SPECS, N: number, h: number, w: number) => {
+    for (const l of traceLayers(PRESET_SPECS[preset], N, h, w)) if (l.kind === 'conv' || l.kind === 'convT') out.push(...tuneShapesOf(geometry(l.dims)));
+  };
+  for (const s of specs) {
+    const j = s.job;
+    if (j.type === 'kernel' && KERNELS[j.kernel].op === 'conv2d' && TUNED.has(KERNELS[j.kernel].role)) {
+      out.push({ role: KERNELS[j.kernel].role as TuneShape['role'], g: geometry(j.dims) });
+    } else if (j.type === 'step') layers(j.preset, j.batch, j.side, j.side);
+    else if (j.type === 'infer') layers('dncnn', 1, j.height, j.width);
+  }
+  return out;
+}
+
+/** A conv kernel row's job with the kernel of the family in use (the tuned one under 'auto'). */
+function withFamily(job: RowSpec['job'], family: BenchFamily): RowSpec['job'] {
+  if (job.type !== 'kernel') return job;
+  const row = KERNELS[job.kernel];
+  if (row.op !== 'conv2d' || !TUNED.has(row.role)) return job;
+  const want = family === 'auto' ? (tunedFamily(row.role, job.dims) ?? 'tiled') : family;
+  const f = familiesFor('conv2d', row.role, job.dims).includes(want) ? want : 'tiled';
+  return { ...job, kernel: pickKernel('conv2d', row.role, f, job.dims).name };
+}
+
+/** Runs one row in both engines (its conv kernel of `family`). */
+export async function runRow(spec: RowSpec, peer: TfPeer | null, peak: Peak, reps: number, onProgress?: (m: string) => void, family: BenchFamily = 'auto'): Promise<BenchRow> {
+  const job = withFamily(spec.job, family);
+  const m = await measure(job, spec.flop, referenceAffordable(spec), peer, reps, (s) => onProgress?.(`${spec.name}: ${s}`));
   const v = m.validation;
   return {
     name: spec.name, kind: spec.kind, what: spec.what,
-    kernel: spec.job.type === 'kernel' ? spec.job.kernel : spec.job.type === 'adam' ? 'adam' : null,
+    kernel: job.type === 'kernel' ? job.kernel : job.type === 'adam' ? 'adam' : null,
     flop: spec.flop, bytes: spec.bytes,
     ours: m.ours, tfjs: m.tfjs,
     ratio: m.tfjs ? m.tfjs.median_ms / m.ours.median_ms : null,
@@ -98,25 +136,40 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     return { gflops, gbps };
   };
   const start = await measurePeakOnce('start');
+  const family = opts.family ?? 'auto';
+  const before = getConvVariant();
+  setConvVariant(family); // steps and inference: every conv of this family (or its tuned one)
+  let tuning: BenchResult['tuning'];
+  if (family === 'auto') {
+    const shapes = tuneShapesOfRows(specs);
+    say(`autotuning ${shapes.length} conv shapes and roles`);
+    const results = await autotune(shapes, { force: true });
+    for (const r of results) say(`autotune: ${describeTuning(r)}`);
+    tuning = results.map((r) => ({ key: r.key, choice: r.choice, ms: r.ms as Record<string, number>, rejected: r.rejected as Record<string, string> }));
+  }
   const rows: BenchRow[] = [];
   const failed: { name: string; error: string }[] = [];
-  for (const [i, spec] of specs.entries()) {
-    say(`[${i + 1}/${specs.length}] ${spec.name} (${spec.what})`);
-    // A fresh TF.js backend per row: TF.js keeps every buffer size it has used in a pool (rows
-    // range from kilobytes to hundreds of megabytes), and compiles per shape anyway.
-    const peer = await initTfjs(rt.device);
-    try {
-      const row = await runRow(spec, peer, start, reps, say); // streamed with the start's peak
-      rows.push(row);
-      opts.onRow?.(row);
-    } catch (e) {
-      // One row's failure (a missing model file, a shape the device can't hold) costs that row only.
-      const error = (e as Error)?.message?.split('\n')[0] ?? String(e);
-      failed.push({ name: spec.name, error });
-      say(`${spec.name}: FAILED: ${error}`);
-    } finally {
-      peer.dispose();
+  try {
+    for (const [i, spec] of specs.entries()) {
+      say(`[${i + 1}/${specs.length}] ${spec.name} (${spec.what})`);
+      // A fresh TF.js backend per row: TF.js keeps every buffer size it has used in a pool (rows
+      // range from kilobytes to hundreds of megabytes), and compiles per shape anyway.
+      const peer = await initTfjs(rt.device);
+      try {
+        const row = await runRow(spec, peer, start, reps, say, family); // streamed with the start's peak
+        rows.push(row);
+        opts.onRow?.(row);
+      } catch (e) {
+        // One row's failure (a missing model file, a shape the device can't hold) costs that row only.
+        const error = (e as Error)?.message?.split('\n')[0] ?? String(e);
+        failed.push({ name: spec.name, error });
+        say(`${spec.name}: FAILED: ${error}`);
+      } finally {
+        peer.dispose();
+      }
     }
+  } finally {
+    setConvVariant(before);
   }
   // Measured again at the end, the better of the two is the ceiling: a busy machine or a clock
   // that drifted during the run must not make a row look faster than the peak.
@@ -128,6 +181,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
     peak: { ...peak, measured: [start, end] }, quick: !!opts.quick, reps,
     rows: rows.map((r) => ({ ...r, ...rates(r.flop, r.bytes, r.ours.median_ms, peak) })),
     ...(failed.length ? { failed } : {}),
+    family, ...(tuning ? { tuning } : {}),
   };
 }
 

@@ -51,7 +51,14 @@ export interface BenchResult {
   rows: BenchRow[];
   /** Rows that threw instead of finishing (absent when none did). */
   failed?: { name: string; error: string }[];
+  /** The conv kernel family the rows ran: 'auto' (the autotuner's choice per shape), 'tiled' or 'shared'. */
+  family?: BenchFamily;
+  /** With 'auto': the autotuner's measurements at the rows' conv shapes, each family's median ms. */
+  tuning?: { key: string; choice: string; ms: Record<string, number>; rejected: Record<string, string> }[];
 }
+
+export type BenchFamily = 'auto' | 'tiled' | 'shared';
+export const BENCH_FAMILIES: readonly BenchFamily[] = ['auto', 'tiled', 'shared'];
 
 /** Three significant figures, without exponent for ordinary timings. */
 function sig(x: number): string {

@@ -9,7 +9,7 @@ import {
   Adam, ParameterStore, type Tensor, addNoise, add, applyAugment, augmentParamsFrom, biasGrad, convForward, convOutputSize,
   convTranspose, fillInPlace, filterGrad, relu, reduceMean, ssimPerImage, tensor, upsampleNearest,
 } from '../engine/index.ts';
-import { type Dims, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
+import { type Dims, type Family, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
 import { accumulate as accumulateInto } from '../engine/ops/elementwise.ts';
 import { lossGrad } from '../engine/ops/loss.ts';
 import { runtime } from '../engine/runtime.ts';
@@ -82,7 +82,8 @@ function rand(rng: Rng, shape: number[], lo = -1, hi = 1): RefT {
 const zeros = (shape: number[]): RefT => ({ shape, data: new Float64Array(size(shape)) });
 const convOpts = (d: Dims) => ({ stride: d.S, padding: (d.same ? 'same' : 'valid') as 'same' | 'valid', activation: 'none' as const });
 const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
-const variantOf = (row: KernelRow) => (row.variant === 'naive' ? 'naive' : 'tiled');
+/** The family a conv row belongs to: its case runs the op with exactly that variant. */
+const variantOf = (row: KernelRow): Family => (row.variant === 'tiled-scalar' || row.variant === 'only' ? 'tiled' : row.variant);
 
 /** Uploads reference inputs as engine tensors. */
 export function upload(a: Record<string, RefT>): Record<string, Tensor> {

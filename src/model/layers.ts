@@ -3,8 +3,8 @@
  * architecture as JSON), and a sequential Model that owns its parameters in a ParameterStore.
  */
 import {
-  type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
-  conv2d, conv2dTranspose, maxPool2d, noGrad, runtime, sub, upsampleNearest,
+  type ConvGeometry, type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
+  conv2d, conv2dTranspose, convOutputSize, convTransposeOutputSize, maxPool2d, noGrad, runtime, sub, upsampleNearest,
 } from '../engine/index.ts';
 
 export type Padding = 'same' | 'valid';
@@ -66,6 +66,32 @@ export function traceModel(spec: ModelSpec, h: number, w: number): LayerTrace[] 
     [H, W, C] = [oh, ow, oc];
     return { layer: l, out: [oh, ow, oc], params, flops };
   });
+}
+
+/**
+ * The conv geometry of each conv and transposed-conv layer on N images of h x w (a transposed
+ * conv's is that of the conv it is the adjoint of, as src/engine/ops/conv2d.ts): the shapes the
+ * autotuner measures before training.
+ */
+export function convGeometries(spec: ModelSpec, N: number, h: number, w: number): ConvGeometry[] {
+  const out: ConvGeometry[] = [];
+  let [H, W, C] = [h, w, spec.channels];
+  for (const [i, l] of spec.layers.entries()) {
+    const [oh, ow] = traceModel({ ...spec, layers: [l] }, H, W)[0].out;
+    if (l.type === 'conv2d' || l.type === 'conv2dTranspose') {
+      const s = l.stride ?? 1, padding = l.padding ?? 'same', k = l.kernel;
+      if (l.type === 'conv2d') {
+        const ph = convOutputSize(`layer ${i}`, H, k, s, padding), pw = convOutputSize(`layer ${i}`, W, k, s, padding);
+        out.push({ N, H, W, CI: C, OH: oh, OW: ow, CO: l.filters, KH: k, KW: k, S: s, PT: ph.pad, PL: pw.pad });
+      } else {
+        const ph = convTransposeOutputSize(H, k, s, padding), pw = convTransposeOutputSize(W, k, s, padding);
+        out.push({ N, H: oh, W: ow, CI: l.filters, OH: H, OW: W, CO: C, KH: k, KW: k, S: s, PT: ph.pad, PL: pw.pad });
+      }
+      C = l.filters;
+    }
+    [H, W] = [oh, ow];
+  }
+  return out;
 }
 
 /** The parameters a spec needs, named `layers.{i}.weight` / `layers.{i}.bias`, Glorot-uniform weights, zero biases. */

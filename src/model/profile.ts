@@ -11,7 +11,8 @@
  */
 import { Adam, EngineError, MAX_PROFILED_DISPATCHES, type ProfiledDispatch, type Role, Rng, type Tensor, kernelRow, runtime, tensor } from '../engine/index.ts';
 import { type TrainConfig, configSpec } from './config.ts';
-import { Model } from './layers.ts';
+import { Model, convGeometries } from './layers.ts';
+import { type TuneStore, autotune, tuneShapesOf } from '../engine/autotune.ts';
 import { trainStep } from './trainer.ts';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'optimizer';
@@ -175,12 +176,15 @@ export function adapterName(): string {
  * compile, the buffer pool fills), then one step with every dispatch timed. Needs the adapter's
  * 'timestamp-query' feature; without it, throws an EngineError saying so before any work.
  */
-export async function profileStep(config: TrainConfig, capacity = MAX_PROFILED_DISPATCHES): Promise<StepProfile> {
+export async function profileStep(config: TrainConfig, capacity = MAX_PROFILED_DISPATCHES, tune?: { store?: TuneStore; force?: boolean }): Promise<StepProfile> {
   const rt = runtime();
   if (!rt.ctx.hasTimestamps) {
     throw new EngineError(`profiling needs the adapter's 'timestamp-query' feature, which this one (${adapterName()}) lacks. ` +
       'In Chrome it is on by default since version 121; a browser or GPU without it cannot time dispatches.');
   }
+  // The kernels training would run: the autotuner's choices at this step's shapes.
+  const size = config.preset === 'seed' ? config.imageSize : config.patchSize;
+  if (tune) await autotune(convGeometries(configSpec(config), config.batchSize, size, size).flatMap(tuneShapesOf), tune);
   const bench = stepBench(config);
   try {
     const warm = bench.step(1);

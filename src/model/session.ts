@@ -11,13 +11,15 @@
  */
 import { DeviceLostError } from '../engine/errors.ts';
 import { Rng } from '../engine/random.ts';
+import { type TuneStore, autotune, describeTuning, tuneShapesOf } from '../engine/autotune.ts';
+import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { type BuiltinSet, loadBuiltin } from '../data/builtin.ts';
 import { DataError, type LoadReport, type NamedBytes, type NamedImage, decodeAll, resizeAll } from '../data/dataset.ts';
 import { splitIndices } from '../data/images.ts';
 import { type NoiseConfig, type TrainConfig, configSpec, validateConfig } from './config.ts';
 import { readCheckpoint, saveCheckpoint, loadIntoModel } from './checkpoint.ts';
 import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './evaluate.ts';
-import { Model, traceModel } from './layers.ts';
+import { Model, convGeometries, traceModel } from './layers.ts';
 import { type EpochRecord, type PreviewEvent, type StepEvent, Trainer, type TrainerState } from './trainer.ts';
 
 export { CancelledError, denoiseImage, evaluate } from './evaluate.ts';
@@ -38,6 +40,11 @@ export interface SessionInput {
   resume?: { bytes: Uint8Array; name: string };
   /** Cancels decoding, training (after the step in progress) and the test. */
   signal?: AbortSignal;
+  /**
+   * Measure the conv kernel families at the training shapes before training (src/engine/autotune.ts),
+   * choices kept in `store` per adapter (then measured once per device); `force` measures again.
+   */
+  tune?: { store?: TuneStore; force?: boolean };
 }
 
 export interface SessionHooks {
@@ -70,6 +77,24 @@ export interface SessionResult {
   testCancelled: boolean;
   checkpoint: Uint8Array;
   seconds: number;
+}
+
+/** The autotuner over the training shapes, its stage and a log line per choice. */
+async function tuneKernels(geometries: ConvGeometry[], tune: NonNullable<SessionInput['tune']>, hooks: SessionHooks, signal?: AbortSignal): Promise<void> {
+  const stage = 'measuring the conv kernels on this device';
+  hooks.onStage?.(stage);
+  let results;
+  try {
+    results = await autotune(geometries.flatMap(tuneShapesOf), {
+      store: tune.store, force: tune.force, signal, onProgress: (done, total) => hooks.onStage?.(stage, done, total),
+    });
+  } catch (e) {
+    throwIfAborted(signal, 'measuring the kernels'); // a Stop here is a cancellation, as while decoding
+    throw e;
+  }
+  const cached = results.filter((r) => r.cached);
+  for (const r of results) if (!r.cached) hooks.onLog?.(`autotune: ${describeTuning(r)}`);
+  if (cached.length) hooks.onLog?.(`autotune: ${cached.length} conv shape${cached.length > 1 ? 's' : ''} as measured before on this device (${cached.map((r) => r.choice).join(', ')})`);
 }
 
 async function sourceFiles(src: DataSource, onProgress?: (d: number, t: number) => void): Promise<NamedBytes[]> {
@@ -138,6 +163,7 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
   const inputSize = side;
   const flops = traceModel(spec, inputSize, inputSize).reduce((a, l) => a + l.flops, 0);
   log(`model '${c.preset}': ${model.parameterCount} parameters, ${(flops / 1e6).toFixed(1)} MFLOP per ${inputSize}x${inputSize} image forward`);
+  if (input.tune) await tuneKernels(convGeometries(spec, c.batchSize, side, side), input.tune, hooks, signal);
 
   // The checkpoint closure and the trainer refer to each other: declare, then build.
   let trainer: Trainer;

@@ -23,7 +23,8 @@ import { ShapeError } from '../errors.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
-import { ACT, TILE, pickKernel } from '../kernels.ts';
+import { ACT, FAMILIES, type Family, type Role, SHARED_TILE, type SharedKernel, TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { tunedFamily } from '../tuning.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
@@ -38,7 +39,13 @@ export const tolerance = { atol: 2e-4, rtol: 1e-4 };
 
 export type ConvPadding = 'same' | 'valid';
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
-export type ConvVariant = 'naive' | 'tiled';
+/**
+ * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
+ * the weight gradient has none and uses tiled) or 'auto': the family the autotuner measured fastest on this
+ * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
+ */
+export type ConvVariant = Family | 'auto';
+const VARIANTS: readonly ConvVariant[] = [...FAMILIES, 'auto'];
 
 export interface ConvOptions {
   /** 1 or 2, both spatial dims (default 1). */
@@ -58,11 +65,13 @@ export interface ConvGeometry {
   KH: number; KW: number; S: number; PT: number; PL: number;
 }
 
-let defaultVariant: ConvVariant = 'tiled';
+let defaultVariant: ConvVariant = 'auto';
 
-/** Sets the kernel family used when an op does not name one (benches compare the two). */
+const variantError = (where: string, v: unknown) => new ShapeError(`${where}: variant must be ${VARIANTS.map((x) => `'${x}'`).join(', ')}, got '${String(v)}'`);
+
+/** Sets the kernel family used when an op does not name one (benches compare them). */
 export function setConvVariant(v: ConvVariant): void {
-  if (v !== 'naive' && v !== 'tiled') throw new ShapeError(`setConvVariant: variant must be 'naive' or 'tiled', got '${String(v)}'`);
+  if (!VARIANTS.includes(v)) throw variantError('setConvVariant', v);
   defaultVariant = v;
 }
 
@@ -116,14 +125,20 @@ function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: Con
   const act = opts.activation ?? 'none';
   if (act !== 'none' && act !== 'relu' && act !== 'sigmoid') throw new ShapeError(`${op}: activation must be 'none', 'relu' or 'sigmoid', got '${String(act)}'`);
   const variant = opts.variant ?? defaultVariant;
-  if (variant !== 'naive' && variant !== 'tiled') throw new ShapeError(`${op}: variant must be 'naive' or 'tiled', got '${String(variant)}'`);
+  if (!VARIANTS.includes(variant)) throw variantError(op, variant);
   return { S, padding, act, variant };
 }
 
 // ---- kernel launches (also used by the lab and the benchmark) ----------------------------------
 
-/** The family a variant option names, as the kernel table spells it. */
-const family = (v: ConvVariant) => (v === 'naive' ? 'naive' : 'tiled');
+/**
+ * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice (tiled
+ * where it has none); a family without a kernel for the role (shared dw) falls back to tiled.
+ */
+function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
+  const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
+  return familiesFor('conv2d', role, { ...g }).includes(f) ? f : 'tiled';
+}
 
 function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
@@ -143,7 +158,14 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const k = pickKernel('conv2d', 'forward', family(variant), { ...g });
+  const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
+  if (k.name in SHARED_TILE) {
+    const M = g.N * g.OH * g.OW;
+    const t = SHARED_TILE[k.name as SharedKernel];
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M, K: g.KH * g.KW * g.CI, MB: ceilDiv(M, t.BM), NB: ceilDiv(g.CO, t.BN) };
+    runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   const blocks: Record<string, number> = k.variant === 'naive' ? {} : { PB: ceilDiv(g.OW, TILE[k.name as 'conv2d_tiled'].P), CB: ceilDiv(g.CO, TILE[k.name as 'conv2d_tiled'].C) };
   const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k.name, g), ...blocks };
   runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
@@ -159,7 +181,15 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const k = pickKernel('conv2d', 'input-grad', family(variant), { ...g });
+  const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
+  if (k.name in SHARED_TILE) {
+    // Per phase mod S: QH x QW pixels of each image, in blocks of BM, times CI in blocks of BN.
+    const QH = ceilDiv(g.H, g.S), QW = ceilDiv(g.W, g.S);
+    const t = SHARED_TILE[k.name as SharedKernel];
+    const uniforms = { N: g.N, ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, QH, QW, MB: ceilDiv(g.N * QH * QW, t.BM), NB: ceilDiv(g.CI, t.BN) };
+    runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
   const t = TILE[k.name as 'conv2d_transpose_tiled'];
   const blocks: Record<string, number> = k.variant === 'naive' ? {} : { QB: ceilDiv(ceilDiv(g.W, g.S), t.P), CB: ceilDiv(g.CI, t.C) };
@@ -208,7 +238,7 @@ export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: num
 export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
   const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
   const what = 'conv2d dw';
-  const k = pickKernel('conv2d', 'weight-grad', family(variant), { ...g });
+  const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g) };

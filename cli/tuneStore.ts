@@ -1,0 +1,57 @@
+/**
+ * The autotuner's choices under Node (src/engine/autotune.ts TuneStore): one JSON file,
+ * { adapter key: { shape key: family } }, at $DENOISE_TUNE_CACHE or, by default,
+ * ($XDG_CACHE_HOME or ~/.cache)/webgpu-denoise/autotune.json. A missing, unreadable or malformed
+ * file is an empty cache (measured again, then rewritten); a cache that cannot be written is said
+ * once and costs only the next run's measurement.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TuneStore } from '../src/engine/autotune.ts';
+import { FAMILIES, type Family } from '../src/engine/kernels.ts';
+
+
+export function tuneCachePath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DENOISE_TUNE_CACHE) return env.DENOISE_TUNE_CACHE;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'webgpu-denoise', 'autotune.json');
+}
+
+type CacheFile = Record<string, Record<string, Family>>;
+
+function readCache(path: string): CacheFile {
+  if (!existsSync(path)) return {};
+  try {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+    const out: CacheFile = {};
+    for (const [adapter, choices] of Object.entries(raw as Record<string, unknown>)) {
+      if (!choices || typeof choices !== 'object') continue;
+      out[adapter] = Object.fromEntries(Object.entries(choices as Record<string, unknown>).filter(([, f]) => typeof f === 'string' && (FAMILIES as readonly string[]).includes(f as string))) as Record<string, Family>;
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** A TuneStore on the file at `path`; `warn` hears of a failed write (once). */
+export function fileTuneStore(path = tuneCachePath(), warn: (message: string) => void = (m) => console.error(m)): TuneStore {
+  let warned = false;
+  return {
+    async load(adapter) { return readCache(path)[adapter] ?? {}; },
+    async save(adapter, choices) {
+      try {
+        const all = readCache(path);
+        all[adapter] = choices;
+        mkdirSync(dirname(path), { recursive: true });
+        // Whole or not at all: a second run reading while this one writes sees the old file.
+        writeFileSync(`${path}.tmp`, `${JSON.stringify(all, null, 1)}\n`);
+        renameSync(`${path}.tmp`, path);
+      } catch (e) {
+        if (!warned) warn(`autotune: could not save the kernel choices to ${path} (${(e as Error).message}); the next run measures again`);
+        warned = true;
+      }
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The autotuner's choices for the device in use: for each conv role and geometry, the kernel family
+ * measured fastest there. src/engine/autotune.ts measures and stores them; the 'auto' conv variant
+ * (src/engine/ops/conv2d.ts) reads them. Choices are keyed by the adapter's vendor, architecture,
+ * device and description, so a choice measured on one device never serves another: never by name
+ * alone, and never a guess.
+ */
+import type { AdapterSummary } from './device.ts';
+import type { Dims, Family, Role } from './kernels.ts';
+import { runtime } from './runtime.ts';
+
+/** The adapter a choice was measured on. */
+export function adapterKey(a: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description'>): string {
+  return [a.vendor, a.architecture, a.device, a.description].map((s) => s || '-').join(' | ');
+}
+
+/** A conv role at a geometry, e.g. "forward n16 40x40x64 -> 40x40x64 k3x3 s1 p1,1". */
+export function shapeKey(role: Role, d: Dims): string {
+  return `${role} n${d.N} ${d.H}x${d.W}x${d.CI} -> ${d.OH}x${d.OW}x${d.CO} k${d.KH}x${d.KW} s${d.S} p${d.PT},${d.PL}`;
+}
+
+/** Choices by adapter, then by shape key. */
+const tables = new Map<string, Map<string, Family>>();
+let lastSummary: AdapterSummary | null = null;
+let lastKey = '';
+
+/** The current device's adapter key (memoised on its summary object). */
+export function currentAdapterKey(): string {
+  const s = runtime().ctx.summary;
+  if (s !== lastSummary) { lastSummary = s; lastKey = adapterKey(s); }
+  return lastKey;
+}
+
+/** The family measured fastest for this role and geometry on the current device, if measured. */
+export function tunedFamily(role: Role, d: Dims): Family | undefined {
+  return tables.get(currentAdapterKey())?.get(shapeKey(role, d));
+}
+
+/** Records choices measured on an adapter (merged over earlier ones). */
+export function setTuned(adapter: string, choices: Record<string, Family>): void {
+  let t = tables.get(adapter);
+  if (!t) tables.set(adapter, (t = new Map()));
+  for (const [k, f] of Object.entries(choices)) t.set(k, f);
+}
+
+/** Every choice held for an adapter. */
+export function tunedChoices(adapter: string): Record<string, Family> {
+  return Object.fromEntries(tables.get(adapter) ?? []);
+}
+
+/** Forgets every choice (tests, and a user who asks to measure again). */
+export function clearTuned(): void { tables.clear(); }

@@ -1,0 +1,162 @@
+// conv2d_transpose_shared64: conv2d_transpose_shared.wgsl with 64 x 64 workgroup tiles and 8 x 8
+// outputs per invocation (twice the multiply-adds per load, a quarter of the workgroups: large
+// layers; the autotuner measures which one a shape wants). Serves conv2d's input gradient and
+// Keras Conv2DTranspose's forward. All sizes are those of the conv it is the adjoint of ([N,H,W,CI] -> [N,OH,OW,CO], weights [KH,KW,CI,CO], stride S, padding PT/PL before):
+//   y[n,ih,iw,ci] = act(b[ci] + sum_{kh,kw,co} x[n, oh, ow, co] * w[kh,kw,ci,co])
+//   over the taps with oh = (ih+PT-kh)/S and ow = (iw+PL-kw)/S exact and inside [0,OH) x [0,OW).
+// Phases: output pixels are grouped by (ih mod S, iw mod S). The pixels of one phase use the same
+//   taps, kh = kh0 + S*jh with kh0 = (rh+PT) mod S (likewise kw), so each phase is a GEMM with
+//   A [M, K]: M = N*QH*QW pixels ih = rh + S*qh, iw = rw + S*qw (QH = ceil(H/S), QW = ceil(W/S);
+//   those past H or W are masked) and K = TH*TW*CO (its taps times co, co fastest), gathered from x;
+//   B [K, CI] = w read across ci. No tap that cannot contribute is visited (3/4 of them for S = 2).
+// Tiling: as conv2d_shared64.wgsl. A workgroup of 64 computes 64 pixels x 64 channels of one
+//   phase, staging A's 64 x 16 and B's 16 x 64 values per step in workgroup memory (neighbours
+//   read neighbouring co, contiguous in both x and w), each invocation 8 pixels x 8 channels.
+//   ACT: 0 none, 1 relu, 2 sigmoid. b skipped when hasBias = 0.
+// Layouts: x [N,OH,OW,CO], w [KH,KW,CI,CO] (= a Keras transposed-conv weight [KH,KW,Cout_t,Cin_t]),
+//   b [CI], y [N,H,W,CI], row-major.
+// Bindings: 0 uniform U, 1 x (read), 2 w (read), 3 b (read), 4 y (read_write).
+// Dispatch: S*S*MB*NB workgroups of WG = 64 (the tile mapping assumes 64): per phase (slowest)
+//   MB = ceil(N*QH*QW/64) pixel blocks times NB = ceil(CI/64) channel blocks (fastest).
+// Cost: 2*N*OH*OW*CO*KH*KW*CI FLOP (minus padding), as the conv it is the adjoint of; per 16-tap
+//   step a workgroup reads 2048 floats and does 65536 multiply-adds, two barriers.
+// Backward (as conv2dTranspose's forward): dz from the saved y, dx = conv2d_shared64.wgsl or the
+//   tiled ones (dz, w), dw = conv2d_backward_filter_tiled*.wgsl(dz, x), db = conv2d_bias_grad.wgsl(dz).
+struct U { N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KH: u32, KW: u32, S: u32, PT: i32, PL: i32, hasBias: u32, QH: u32, QW: u32, MB: u32, NB: u32 }
+
+override WG: u32 = 64u;
+override ACT: u32 = 0u;
+// ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
+const ACT_NONE: u32 = 0u;
+const ACT_RELU: u32 = 1u;
+const ACT_SIGMOID: u32 = 2u;
+const BM: u32 = 64u; // pixels per workgroup tile
+const BN: u32 = 64u; // channels per workgroup tile
+const BK: u32 = 16u; // reduction steps (tap, co) per stage
+
+@group(0) @binding(0) var<uniform> u: U;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+// As[kk*16 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c].
+var<workgroup> As: array<vec4f, 256>;
+var<workgroup> Bs: array<vec4f, 256>;
+
+fn activate(z: f32) -> f32 {
+  switch ACT {
+    case ACT_RELU: { return select(0.0, z, !(z <= 0.0)); }
+    case ACT_SIGMOID: {
+      let e = exp(-abs(z));
+      return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+    }
+    case ACT_NONE, default: { return z; }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let tile = wid.y * nwg.x + wid.x;
+  let perPhase = u.MB * u.NB;
+  if (tile >= u.S * u.S * perPhase) { return; } // the whole workgroup: a fold of the grid past its end
+  let phase = tile / perPhase;
+  let rh = phase / u.S;
+  let rw = phase % u.S;
+  let n0 = (tile % u.NB) * BN;
+  let m0 = ((tile % perPhase) / u.NB) * BM;
+  let S = i32(u.S);
+  // The phase's taps: kh = kh0 + S*jh for jh < TH (likewise kw).
+  let kh0 = (rh + u32(u.PT)) % u.S;
+  let kw0 = (rw + u32(u.PL)) % u.S;
+  let TH = select(0u, (u.KH - kh0 + u.S - 1u) / u.S, kh0 < u.KH);
+  let TW = select(0u, (u.KW - kw0 + u.S - 1u) / u.S, kw0 < u.KW);
+  let K = TH * TW * u.CO;
+  let M = u.N * u.QH * u.QW;
+
+  // A loads: column ka = lid % 16 of pixel rows ma + 4i (i < 16): vector i, component ma.
+  let ka = lid % BK;
+  let ma = lid / BK;
+  var oh0: array<i32, 16>; // (ih + PT - kh0) / S: x row of tap jh = 0 (tap jh reads row oh0 - jh)
+  var ow0: array<i32, 16>;
+  var xn: array<u32, 16>; // n * OH
+  for (var i = 0u; i < 16u; i++) {
+    let m = m0 + ma + 4u * i;
+    let qw = m % u.QW;
+    let t = m / u.QW;
+    let ih = rh + u.S * (t % u.QH);
+    let iw = rw + u.S * qw;
+    let ok = m < M && ih < u.H && iw < u.W;
+    // ih + PT - kh0 is a multiple of S by the choice of kh0, and >= 0 when ih + PT >= kh0.
+    oh0[i] = select(-1000000, (i32(ih) + u.PT - i32(kh0)) / S, ok && i32(ih) + u.PT >= i32(kh0));
+    ow0[i] = select(-1000000, (i32(iw) + u.PL - i32(kw0)) / S, i32(iw) + u.PL >= i32(kw0));
+    xn[i] = (t / u.QH) * u.OH;
+  }
+  // B loads: reduction row kb = lid % 16 of channel columns cb + 4j (j < 16).
+  let kb = lid % BK;
+  let cb = lid / BK;
+  let tm = lid / 8u;
+  let tn = lid % 8u;
+  var lo: array<vec4f, 8>;
+  var hi: array<vec4f, 8>;
+
+  for (var k0 = 0u; k0 < K; k0 += BK) {
+    // One (jh, jw, co) per invocation and step, shared by its A and B loads (ka == kb).
+    let k = k0 + ka;
+    let co = k % u.CO;
+    let tap = k / u.CO;
+    let jh = i32(tap / TW);
+    let jw = i32(tap % TW);
+    for (var i = 0u; i < 16u; i++) {
+      let oh = oh0[i] - jh;
+      let ow = ow0[i] - jw;
+      var v = 0.0;
+      if (k < K && oh >= 0 && oh < i32(u.OH) && ow >= 0 && ow < i32(u.OW)) {
+        v = x[((xn[i] + u32(oh)) * u.OW + u32(ow)) * u.CO + co];
+      }
+      As[ka * 16u + i][ma] = v;
+    }
+    let wTap = ((kh0 + u.S * u32(jh)) * u.KW + kw0 + u.S * u32(jw)) * u.CI;
+    for (var j = 0u; j < 16u; j++) {
+      let c = cb + 4u * j;
+      let ci = n0 + c;
+      var v = 0.0;
+      if (k < K && ci < u.CI) { v = w[(wTap + ci) * u.CO + co]; }
+      Bs[kb * 16u + c / 4u][c % 4u] = v;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < BK; kk++) {
+      let a0 = As[kk * 16u + 2u * tm];
+      let a1 = As[kk * 16u + 2u * tm + 1u];
+      let b0 = Bs[kk * 16u + 2u * tn];
+      let b1 = Bs[kk * 16u + 2u * tn + 1u];
+      lo[0] += a0.x * b0; hi[0] += a0.x * b1;
+      lo[1] += a0.y * b0; hi[1] += a0.y * b1;
+      lo[2] += a0.z * b0; hi[2] += a0.z * b1;
+      lo[3] += a0.w * b0; hi[3] += a0.w * b1;
+      lo[4] += a1.x * b0; hi[4] += a1.x * b1;
+      lo[5] += a1.y * b0; hi[5] += a1.y * b1;
+      lo[6] += a1.z * b0; hi[6] += a1.z * b1;
+      lo[7] += a1.w * b0; hi[7] += a1.w * b1;
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < 8u; i++) {
+    let m = m0 + 8u * tm + i;
+    let qw = m % u.QW;
+    let t = m / u.QW;
+    let ih = rh + u.S * (t % u.QH);
+    let iw = rw + u.S * qw;
+    if (m >= M || ih >= u.H || iw >= u.W) { continue; }
+    let pix = ((t / u.QH) * u.H + ih) * u.W + iw;
+    for (var c = 0u; c < 8u; c++) {
+      let ci = n0 + 8u * tn + c;
+      if (ci < u.CI) {
+        var z = select(lo[i][c % 4u], hi[i][c % 4u], c >= 4u);
+        if (u.hasBias != 0u) { z += b[ci]; }
+        y[pix * u.CI + ci] = activate(z);
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The autotuner (src/engine/autotune.ts) on the test's Dawn device: it times both conv families at
+ * a shape and keeps the fastest, which the 'auto' variant then launches; a store hands choices to
+ * the next run (no measuring then), `force` measures again; a kernel that disagrees with the naive
+ * one is never chosen; the model's conv geometries are what its layers run; and the Node file
+ * store survives a corrupt or unwritable file.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileTuneStore, tuneCachePath } from '../cli/tuneStore.ts';
+import { type TuneStore, autotune, mismatch, tuneShapesOf } from '../src/engine/autotune.ts';
+import { type ConvGeometry, clearTuned, conv2d, currentAdapterKey, runtime, shapeKey, tensor, tunedFamily } from '../src/engine/index.ts';
+import type { Family } from '../src/engine/kernels.ts';
+import { convGeometries } from '../src/model/layers.ts';
+import { presetSpec } from '../src/model/config.ts';
+import { useNodeEngine } from './support/node-gpu.ts';
+
+useNodeEngine();
+const dir = mkdtempSync(join(tmpdir(), 'autotune-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// A conv small enough for SwiftShader: 2 x 12x12x8 -> 12x12x8, k3 s1 'same'.
+const g: ConvGeometry = { N: 2, H: 12, W: 12, CI: 8, OH: 12, OW: 12, CO: 8, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 };
+
+/** A store in memory that counts its calls. */
+function memoryStore(): TuneStore & { data: Record<string, Record<string, Family>>; saves: number } {
+  const s = {
+    data: {} as Record<string, Record<string, Family>>, saves: 0,
+    async load(a: string) { return { ...(s.data[a] ?? {}) }; },
+    async save(a: string, c: Record<string, Family>) { s.saves++; s.data[a] = { ...c }; },
+  };
+  return s;
+}
+
+/** Conv kernels dispatched while fn runs. */
+async function dispatched(fn: () => Promise<unknown> | unknown): Promise<string[]> {
+  const rt = runtime();
+  const out: string[] = [];
+  rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
+  try { await fn(); await rt.sync(); } finally { rt.onDispatch = null; }
+  return out;
+}
+
+describe('autotune', () => {
+  it('times both families at the shape, keeps the fastest, and the auto variant launches it', async () => {
+    clearTuned();
+    const store = memoryStore();
+    const [fwd, dx] = await autotune(tuneShapesOf(g), { store });
+    for (const r of [fwd, dx]) {
+      expect(r.cached).toBe(false);
+      expect(['tiled', 'shared']).toContain(r.choice);
+      // Both were timed, or the other was dropped with its reason.
+      const other = r.choice === 'tiled' ? 'shared' : 'tiled';
+      expect(r.ms[r.choice]).toBeGreaterThan(0);
+      if (r.ms[other] === undefined) expect(r.rejected[other]).toMatch(/first call took/);
+      else expect(r.ms[r.choice]!).toBeLessThanOrEqual(r.ms[other]!);
+    }
+    expect(tunedFamily('forward', { ...g })).toBe(fwd.choice);
+    expect(store.saves).toBe(1);
+    expect(store.data[currentAdapterKey()]).toEqual({ [shapeKey('forward', { ...g })]: fwd.choice, [shapeKey('input-grad', { ...g })]: dx.choice });
+
+    const ran = await dispatched(() => {
+      const x = tensor(new Float32Array(2 * 12 * 12 * 8).fill(0.5), [2, 12, 12, 8]);
+      const w = tensor(new Float32Array(9 * 8 * 8).fill(0.1), [3, 3, 8, 8]);
+      conv2d(x, w, null).dispose();
+    });
+    expect(ran).toEqual([fwd.choice === 'tiled' ? 'conv2d_tiled' : 'conv2d_shared']);
+  });
+
+  it('a store hands the choices to the next run, which measures nothing; force measures again', async () => {
+    const store = memoryStore();
+    clearTuned();
+    await autotune(tuneShapesOf(g), { store });
+    clearTuned(); // a new process: only the store remembers
+    let results: Awaited<ReturnType<typeof autotune>> = [];
+    const ran = await dispatched(async () => { results = await autotune(tuneShapesOf(g), { store }); });
+    expect(ran).toEqual([]);
+    expect(results.map((r) => r.cached)).toEqual([true, true]);
+    expect(store.saves).toBe(1); // nothing new to save
+    const again = await dispatched(async () => { results = await autotune(tuneShapesOf(g), { store, force: true }); });
+    expect(again.length).toBeGreaterThan(4);
+    expect(results.map((r) => r.cached)).toEqual([false, false]);
+    expect(store.saves).toBe(2);
+  });
+
+  it('a kernel whose output differs from the naive kernel is rejected (NaN included)', () => {
+    const want = Float32Array.from([1, -2, 0.5]);
+    expect(mismatch(Float32Array.from([1, -2, 0.5]), want)).toBeNull();
+    expect(mismatch(Float32Array.from([1, -2, 0.50001]), want)).toBeNull(); // within 2e-4 + 1e-4 * |x|
+    expect(mismatch(Float32Array.from([1, -2.01, 0.5]), want)).toMatch(/element 1 is -2\.0099.*, naive -2 \(/);
+    expect(mismatch(Float32Array.from([1, NaN, 0.5]), want)).toMatch(/element 1 is NaN/);
+  });
+
+  it('the conv geometries of a model are those its layers launch (seed: strided, transposed, pooled)', async () => {
+    const spec = presetSpec('seed', 3);
+    const geos = convGeometries(spec, 2, 32, 32);
+    expect(geos.length).toBe(spec.layers.filter((l) => l.type === 'conv2d' || l.type === 'conv2dTranspose').length);
+    // Every geometry the model's forward and backward pass uses, as the dispatch recorder sees it.
+    const { Model } = await import('../src/model/layers.ts');
+    const model = new Model(spec, 1);
+    const seen = new Set<string>();
+    const rt = runtime();
+    const { backward, requireGrad } = await import('../src/engine/index.ts');
+    const x = requireGrad(tensor(new Float32Array(2 * 32 * 32 * 3).fill(0.5), [2, 32, 32, 3]));
+    const orig = rt.launch.bind(rt);
+    rt.launch = (name, args) => {
+      if (name.startsWith('conv2d') && args.dims?.KH !== undefined && !name.includes('filter') && !name.includes('bias')) {
+        const role = name.includes('transpose') ? 'input-grad' : 'forward';
+        seen.add(shapeKey(role, args.dims));
+      }
+      orig(name, args);
+    };
+    try {
+      const y = model.forward(x);
+      backward(y, tensor(new Float32Array(y.size).fill(1), y.shape));
+      y.dispose();
+    } finally {
+      rt.launch = orig;
+    }
+    const tuned = new Set(geos.flatMap(tuneShapesOf).map((s) => shapeKey(s.role, { ...s.g })));
+    for (const k of seen) expect(tuned, `${k} is run but not tuned`).toContain(k);
+    model.dispose();
+  });
+});
+
+describe('the Node file store (cli/tuneStore.ts)', () => {
+  it('saves and loads per adapter, reads a corrupt file as empty, and says once that it cannot write', async () => {
+    const path = join(dir, 'sub', 'autotune.json');
+    const s = fileTuneStore(path);
+    expect(await s.load('A')).toEqual({});
+    await s.save('A', { k1: 'shared' });
+    await s.save('B', { k2: 'tiled' });
+    expect(await s.load('A')).toEqual({ k1: 'shared' });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ A: { k1: 'shared' }, B: { k2: 'tiled' } });
+    writeFileSync(path, '{ not json');
+    expect(await s.load('A')).toEqual({});
+    writeFileSync(path, JSON.stringify({ A: { k1: 'fast', k2: 'tiled' } }));
+    expect(await s.load('A')).toEqual({ k2: 'tiled' }); // unknown families are dropped
+    const ro = join(dir, 'ro'); // a file where the cache wants a folder: unwritable even for root
+    writeFileSync(ro, '');
+    const warnings: string[] = [];
+    const bad = fileTuneStore(join(ro, 'autotune.json'), (m) => warnings.push(m));
+    await bad.save('A', { k: 'tiled' });
+    await bad.save('A', { k: 'tiled' });
+    expect(warnings.length).toBe(1);
+    expect(warnings[0]).toMatch(/could not save the kernel choices to .*ro\/autotune\.json.*the next run measures again/);
+    expect(tuneCachePath({ DENOISE_TUNE_CACHE: '/x/y.json' })).toBe('/x/y.json');
+    expect(tuneCachePath({ XDG_CACHE_HOME: '/c' })).toBe('/c/webgpu-denoise/autotune.json');
+  });
+});
