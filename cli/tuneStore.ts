@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TuneStore } from '../src/engine/autotune.ts';
-import { FAMILIES, type Family } from '../src/engine/kernels.ts';
+import type { Family } from '../src/engine/kernels.ts';
+import { validChoices } from '../src/engine/tuning.ts';
 
 
 export function tuneCachePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -25,10 +26,7 @@ function readCache(path: string): CacheFile {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
     const out: CacheFile = {};
-    for (const [adapter, choices] of Object.entries(raw as Record<string, unknown>)) {
-      if (!choices || typeof choices !== 'object') continue;
-      out[adapter] = Object.fromEntries(Object.entries(choices as Record<string, unknown>).filter(([, f]) => typeof f === 'string' && (FAMILIES as readonly string[]).includes(f as string))) as Record<string, Family>;
-    }
+    for (const [adapter, choices] of Object.entries(raw as Record<string, unknown>)) out[adapter] = validChoices(choices);
     return out;
   } catch {
     return {};

@@ -5,7 +5,7 @@
  * said once and costs only the next session's measurement: training never fails for it.
  */
 import type { TuneStore } from '../engine/autotune.ts';
-import { FAMILIES, type Family } from '../engine/kernels.ts';
+import { validChoices } from '../engine/tuning.ts';
 import { idbGet, idbPut } from './storage.ts';
 
 const keyOf = (adapter: string) => `autotune:${adapter}`;
@@ -16,9 +16,7 @@ export function idbTuneStore(warn: (message: string) => void = (m) => console.wa
   return {
     async load(adapter) {
       try {
-        const raw = await idbGet<unknown>(keyOf(adapter));
-        if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
-        return Object.fromEntries(Object.entries(raw).filter(([, f]) => typeof f === 'string' && (FAMILIES as readonly string[]).includes(f as string))) as Record<string, Family>;
+        return validChoices(await idbGet<unknown>(keyOf(adapter)));
       } catch {
         return {};
       }

@@ -20,7 +20,7 @@
  */
 import { type Family, type Role, familiesFor } from './kernels.ts';
 import { type ConvGeometry, convForward, convTranspose, tolerance } from './ops/conv2d.ts';
-import { Rng } from './random.ts';
+import { Rng, randomUniform } from './random.ts';
 import { type Tensor, tensor } from './tensor.ts';
 import { oursTimer } from './timing.ts';
 import { currentAdapterKey, setTuned, shapeKey, tunedFamily } from './tuning.ts';
@@ -105,11 +105,7 @@ export const tuneShapesOf = (g: ConvGeometry): TuneShape[] => TUNED_ROLES.map((r
 /** Seeded inputs of a role at g, uploaded. */
 function inputs(role: TunedRole, g: ConvGeometry, seed: number): Tensor[] {
   const rng = new Rng(seed);
-  const rand = (shape: number[]) => {
-    const a = new Float32Array(shape.reduce((p, q) => p * q, 1));
-    for (let i = 0; i < a.length; i++) a[i] = rng.uniform(-1, 1);
-    return tensor(a, shape);
-  };
+  const rand = (shape: number[]) => tensor(randomUniform(rng, shape.reduce((p, q) => p * q, 1)), shape);
   const w = rand([g.KH, g.KW, g.CI, g.CO]);
   return role === 'forward'
     ? [rand([g.N, g.H, g.W, g.CI]), w, rand([g.CO])]

@@ -6,7 +6,7 @@
  * alone, and never a guess.
  */
 import type { AdapterSummary } from './device.ts';
-import type { Dims, Family, Role } from './kernels.ts';
+import { type Dims, FAMILIES, type Family, type Role } from './kernels.ts';
 import { runtime } from './runtime.ts';
 
 /** The adapter a choice was measured on. */
@@ -46,6 +46,12 @@ export function setTuned(adapter: string, choices: Record<string, Family>): void
 /** Every choice held for an adapter. */
 export function tunedChoices(adapter: string): Record<string, Family> {
   return Object.fromEntries(tables.get(adapter) ?? []);
+}
+
+/** The valid entries of stored choices (anything read back from a file or IndexedDB): unknown families dropped. */
+export function validChoices(raw: unknown): Record<string, Family> {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  return Object.fromEntries(Object.entries(raw).filter(([, f]) => (FAMILIES as readonly unknown[]).includes(f))) as Record<string, Family>;
 }
 
 /** Forgets every choice (tests, and a user who asks to measure again). */

@@ -8,7 +8,8 @@
 import { initEngine, runtime } from '../engine/runtime.ts';
 import { type Dims, KERNELS, familiesFor, pickKernel } from '../engine/kernels.ts';
 import { type TuneShape, autotune, describeTuning, tuneShapesOf } from '../engine/autotune.ts';
-import { type ConvGeometry, getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
+import { getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
+import { geom } from './cases.ts';
 import { tunedFamily } from '../engine/tuning.ts';
 import { PRESET_SPECS, type RowSpec, selectRows, traceLayers } from './benchRows.ts';
 import type { BenchFamily, BenchResult, BenchRow } from './benchTable.ts';
@@ -73,18 +74,17 @@ export function rates(flop: number, bytes: number, ms: number, peak: Peak): Pick
 // ---- conv families ----------------------------------------------------------------------------
 
 const TUNED = new Set(['forward', 'input-grad']);
-const geometry = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
 
 /** The conv shapes the rows run that the autotuner chooses for: kernel rows, steps' and inference's layers. */
 export function tuneShapesOfRows(specs: RowSpec[]): TuneShape[] {
   const out: TuneShape[] = [];
   const layers = (preset: keyof typeof PRESET_SPECS, N: number, h: number, w: number) => {
-    for (const l of traceLayers(PRESET_SPECS[preset], N, h, w)) if (l.kind === 'conv' || l.kind === 'convT') out.push(...tuneShapesOf(geometry(l.dims)));
+    for (const l of traceLayers(PRESET_SPECS[preset], N, h, w)) if (l.kind === 'conv' || l.kind === 'convT') out.push(...tuneShapesOf(geom(l.dims)));
   };
   for (const s of specs) {
     const j = s.job;
     if (j.type === 'kernel' && KERNELS[j.kernel].op === 'conv2d' && TUNED.has(KERNELS[j.kernel].role)) {
-      out.push({ role: KERNELS[j.kernel].role as TuneShape['role'], g: geometry(j.dims) });
+      out.push({ role: KERNELS[j.kernel].role as TuneShape['role'], g: geom(j.dims) });
     } else if (j.type === 'step') layers(j.preset, j.batch, j.side, j.side);
     else if (j.type === 'infer') layers('dncnn', 1, j.height, j.width);
   }

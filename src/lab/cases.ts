@@ -81,7 +81,8 @@ function rand(rng: Rng, shape: number[], lo = -1, hi = 1): RefT {
 }
 const zeros = (shape: number[]): RefT => ({ shape, data: new Float64Array(size(shape)) });
 const convOpts = (d: Dims) => ({ stride: d.S, padding: (d.same ? 'same' : 'valid') as 'same' | 'valid', activation: 'none' as const });
-const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
+/** The conv geometry of kernel-table dims (which may carry more fields: same, KS, ...). */
+export const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
 /** The family a conv row belongs to: its case runs the op with exactly that variant. */
 const variantOf = (row: KernelRow): Family => (row.variant === 'tiled-scalar' || row.variant === 'only' ? 'tiled' : row.variant);
 
