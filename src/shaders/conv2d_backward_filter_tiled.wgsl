@@ -4,7 +4,7 @@
 //   (for Keras Conv2DTranspose: x = its dz, dz = its input; see conv2d_backward_filter.wgsl).
 // GEMM view: M = KH*KW*CI, N_gemm = CO, reduction over the N*OH*OW pixels. Each invocation owns one
 //   tap (kh, kw) and an 8 x 8 block: input channels ci0 .. ci0+7 times output channels co0 .. co0+7
-//   (two vec4 groups, the columns of a mat2x4f per ci). Per pixel it loads 8 x scalars and 2 dz
+//   (two vec4 groups, two vec4 accumulators per ci). Per pixel it loads 8 x scalars and 2 dz
 //   vec4s and does 64 multiply-adds. The ranges of oh and ow whose tap lands inside the image are
 //   computed up front, so the pixel loops have no bounds tests. Unrolled by hand, fixed 8 x 8 (see
 //   conv2d_tiled.wgsl for why). Input channels past CI read a clamped channel and are not stored;
@@ -25,8 +25,8 @@
 struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO4: u32, KH: u32, KW: u32, S: u32, PT: i32, PL: i32, IB: u32, CB: u32, KS: u32, rowsPer: u32, slice: u32 }
 
 override WG: u32 = 64u;
-const TR: u32 = 8u; // input channels per invocation (the unrolled a0..a7 below)
-const TC4: u32 = 2u; // vec4 groups of output channels per invocation (the columns of each mat2x4f)
+const TR: u32 = 8u; // input channels per invocation (the unrolled r0..r7 below)
+const TC4: u32 = 2u; // vec4 groups of output channels per invocation (rL and rH below)
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -47,10 +47,10 @@ fn validRange(k: u32, pad: i32, size: u32, count: u32) -> vec2u {
 }
 
 /** Stores the 8 channels of row ci (groups co4, co4+1; the second only if it exists). */
-fn store(base: u32, row: u32, co4: u32, a: mat2x4f) {
+fn store(base: u32, row: u32, co4: u32, lo: vec4f, hi: vec4f) {
   let i = base + row * u.CO4 + co4;
-  dw[i] = a[0];
-  if (co4 + 1u < u.CO4) { dw[i + 1u] = a[1]; }
+  dw[i] = lo;
+  if (co4 + 1u < u.CO4) { dw[i + 1u] = hi; }
 }
 
 @compute @workgroup_size(WG)
@@ -77,8 +77,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let c6 = min(ci0 + 6u, last);
   let c7 = min(ci0 + 7u, last);
 
-  var a0 = mat2x4f(); var a1 = mat2x4f(); var a2 = mat2x4f(); var a3 = mat2x4f();
-  var a4 = mat2x4f(); var a5 = mat2x4f(); var a6 = mat2x4f(); var a7 = mat2x4f();
+  // Row j's 8 channels accumulate in rjL (co4) and rjH (co4b): vec4s updated by fma (see
+  // conv2d_tiled.wgsl: SwiftShader makes a mat2x4f += mat * scalar a multiply and an add).
+  var r0L = vec4f(0.0); var r0H = vec4f(0.0); var r1L = vec4f(0.0); var r1H = vec4f(0.0);
+  var r2L = vec4f(0.0); var r2H = vec4f(0.0); var r3L = vec4f(0.0); var r3H = vec4f(0.0);
+  var r4L = vec4f(0.0); var r4H = vec4f(0.0); var r5L = vec4f(0.0); var r5H = vec4f(0.0);
+  var r6L = vec4f(0.0); var r6H = vec4f(0.0); var r7L = vec4f(0.0); var r7H = vec4f(0.0);
 
   let rh = validRange(kh, u.PT, u.H, u.OH);
   let rw = validRange(kw, u.PL, u.W, u.OW);
@@ -95,15 +99,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let iw = u32(i32(ow * u.S + kw) - u.PL);
         let xp = (xRow + iw) * u.CI;
         let dp = (dzRow + ow) * u.CO4;
-        let dm = mat2x4f(dz[dp + co4], dz[dp + co4b]); // dz[n,oh,ow, 8 channels]
-        a0 += dm * x[xp + ci0];
-        a1 += dm * x[xp + c1];
-        a2 += dm * x[xp + c2];
-        a3 += dm * x[xp + c3];
-        a4 += dm * x[xp + c4];
-        a5 += dm * x[xp + c5];
-        a6 += dm * x[xp + c6];
-        a7 += dm * x[xp + c7];
+        let dL = dz[dp + co4]; // dz[n,oh,ow, 8 channels]
+        let dH = dz[dp + co4b];
+        let s0 = vec4f(x[xp + ci0]);
+        r0L = fma(dL, s0, r0L); r0H = fma(dH, s0, r0H);
+        let s1 = vec4f(x[xp + c1]);
+        r1L = fma(dL, s1, r1L); r1H = fma(dH, s1, r1H);
+        let s2 = vec4f(x[xp + c2]);
+        r2L = fma(dL, s2, r2L); r2H = fma(dH, s2, r2H);
+        let s3 = vec4f(x[xp + c3]);
+        r3L = fma(dL, s3, r3L); r3H = fma(dH, s3, r3H);
+        let s4 = vec4f(x[xp + c4]);
+        r4L = fma(dL, s4, r4L); r4H = fma(dH, s4, r4H);
+        let s5 = vec4f(x[xp + c5]);
+        r5L = fma(dL, s5, r5L); r5H = fma(dH, s5, r5H);
+        let s6 = vec4f(x[xp + c6]);
+        r6L = fma(dL, s6, r6L); r6H = fma(dH, s6, r6H);
+        let s7 = vec4f(x[xp + c7]);
+        r7L = fma(dL, s7, r7L); r7H = fma(dH, s7, r7H);
       }
     }
   }
@@ -111,12 +124,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let base = s * u.slice;
   let row = (kh * u.KW + kw) * u.CI + ci0; // dw row of input channel ci0
   let m = u.CI - ci0; // input channels left, >= 1
-  store(base, row, co4, a0);
-  if (m > 1u) { store(base, row + 1u, co4, a1); }
-  if (m > 2u) { store(base, row + 2u, co4, a2); }
-  if (m > 3u) { store(base, row + 3u, co4, a3); }
-  if (m > 4u) { store(base, row + 4u, co4, a4); }
-  if (m > 5u) { store(base, row + 5u, co4, a5); }
-  if (m > 6u) { store(base, row + 6u, co4, a6); }
-  if (m > 7u) { store(base, row + 7u, co4, a7); }
+  store(base, row, co4, r0L, r0H);
+  if (m > 1u) { store(base, row + 1u, co4, r1L, r1H); }
+  if (m > 2u) { store(base, row + 2u, co4, r2L, r2H); }
+  if (m > 3u) { store(base, row + 3u, co4, r3L, r3H); }
+  if (m > 4u) { store(base, row + 4u, co4, r4L, r4H); }
+  if (m > 5u) { store(base, row + 5u, co4, r5L, r5H); }
+  if (m > 6u) { store(base, row + 6u, co4, r6L, r6H); }
+  if (m > 7u) { store(base, row + 7u, co4, r7L, r7H); }
 }

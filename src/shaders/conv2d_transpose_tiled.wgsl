@@ -9,7 +9,7 @@
 //   Pixels of one phase use the same taps (kh, kw) and read 8 consecutive x pixels ow = q + (r+PL-kw)/S,
 //   so no invocation tests taps that cannot contribute (3/4 of them for S = 2). Per reduction step
 //   (4 channels co of one tap) it loads 8 x vec4s and 8 weight vec4s (w[kh,kw,ci,co..co+3] is
-//   contiguous) and does 8 x 8 dot products (256 multiply-adds) as vec4 * mat4x4.
+//   contiguous) and does 256 multiply-adds as 64 vec4 fma (outer products).
 //   Unrolled by hand, fixed 8 x 8 (see conv2d_tiled.wgsl for why). Pixels in the padding or past
 //   OW/W read an in-bounds address and are masked to zero; output channels past CI read a clamped
 //   channel and are not stored. ACT: 0 none, 1 relu, 2 sigmoid. b skipped when hasBias = 0.
@@ -31,8 +31,8 @@ override ACT: u32 = 0u;
 const ACT_NONE: u32 = 0u;
 const ACT_RELU: u32 = 1u;
 const ACT_SIGMOID: u32 = 2u;
-const TP: u32 = 8u; // output pixels per invocation (the unrolled a0..a7 below)
-const TC: u32 = 8u; // output channels per invocation (two vec4 columns of each mat2x4f)
+const TP: u32 = 8u; // output pixels per invocation (the unrolled p0..p7 below)
+const TC: u32 = 8u; // output channels per invocation (pL and pH below)
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
@@ -57,9 +57,9 @@ fn inside(ow: i32, iw: u32) -> bool {
 }
 
 /** Stores one pixel's channels ci0 .. ci0+7 that exist. */
-fn store(pix: u32, ci0: u32, a: mat2x4f) {
-  let lo = activate(a[0]);
-  let hi = activate(a[1]);
+fn store(pix: u32, ci0: u32, l: vec4f, h: vec4f) {
+  let lo = activate(l);
+  let hi = activate(h);
   let i = pix * u.CI + ci0;
   let m = u.CI - ci0; // channels left, >= 1
   y[i] = lo.x;
@@ -96,10 +96,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let q0 = qb * TP;
   let iw0 = r + u.S * q0; // output column of pixel 0; pixel p is at iw0 + p*S
 
-  var bias = mat2x4f();
-  if (u.hasBias != 0u) { bias = mat2x4f(vec4f(b[ci0], b[c1], b[c2], b[c3]), vec4f(b[c4], b[c5], b[c6], b[c7])); }
-  var a0 = bias; var a1 = bias; var a2 = bias; var a3 = bias;
-  var a4 = bias; var a5 = bias; var a6 = bias; var a7 = bias;
+  // Pixel p's 8 channels accumulate in pL (ci0..ci0+3) and pH (ci0+4..ci0+7), vec4s updated by
+  // fma as outer products (see the loop).
+  var bl = vec4f(0.0); var bh = vec4f(0.0);
+  if (u.hasBias != 0u) { bl = vec4f(b[ci0], b[c1], b[c2], b[c3]); bh = vec4f(b[c4], b[c5], b[c6], b[c7]); }
+  var p0L = bl; var p0H = bh; var p1L = bl; var p1H = bh; var p2L = bl; var p2H = bh; var p3L = bl; var p3H = bh;
+  var p4L = bl; var p4H = bh; var p5L = bl; var p5H = bh; var p6L = bl; var p6H = bh; var p7L = bl; var p7H = bh;
 
   let S = i32(u.S);
   for (var kh = 0u; kh < u.KH; kh++) {
@@ -138,9 +140,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let w6 = (wTap + c6) * u.CO4;
       let w7 = (wTap + c7) * u.CO4;
       for (var co = 0u; co < u.CO4; co++) {
-        // Column j of lo/hi holds w[kh,kw,ci0+j, 4 co]: v * lo = 4 dot products.
-        let lo = mat4x4f(w[w0 + co], w[w1 + co], w[w2 + co], w[w3 + co]);
-        let hi = mat4x4f(w[w4 + co], w[w5 + co], w[w6 + co], w[w7 + co]);
+        // Wj = w[kh,kw,ci0+j, 4 co]. For each of the 4 co (component c), the 8 channels' weights
+        // are (W0[c] .. W7[c]): every pixel adds x[p][c] times them, 64 vec4 fma in all. (As 64
+        // dot products, vec4 * mat4x4, SwiftShader spends a multiply and an add per term.)
+        let W0 = w[w0 + co]; let W1 = w[w1 + co]; let W2 = w[w2 + co]; let W3 = w[w3 + co];
+        let W4 = w[w4 + co]; let W5 = w[w5 + co]; let W6 = w[w6 + co]; let W7 = w[w7 + co];
         let v0 = select(vec4f(0.0), x[x0 + co], k0);
         let v1 = select(vec4f(0.0), x[x1 + co], k1);
         let v2 = select(vec4f(0.0), x[x2 + co], k2);
@@ -149,26 +153,54 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         let v5 = select(vec4f(0.0), x[x5 + co], k5);
         let v6 = select(vec4f(0.0), x[x6 + co], k6);
         let v7 = select(vec4f(0.0), x[x7 + co], k7);
-        a0 += mat2x4f(v0 * lo, v0 * hi);
-        a1 += mat2x4f(v1 * lo, v1 * hi);
-        a2 += mat2x4f(v2 * lo, v2 * hi);
-        a3 += mat2x4f(v3 * lo, v3 * hi);
-        a4 += mat2x4f(v4 * lo, v4 * hi);
-        a5 += mat2x4f(v5 * lo, v5 * hi);
-        a6 += mat2x4f(v6 * lo, v6 * hi);
-        a7 += mat2x4f(v7 * lo, v7 * hi);
+        let lx = vec4f(W0.x, W1.x, W2.x, W3.x); let hx = vec4f(W4.x, W5.x, W6.x, W7.x);
+        p0L = fma(vec4f(v0.x), lx, p0L); p0H = fma(vec4f(v0.x), hx, p0H);
+        p1L = fma(vec4f(v1.x), lx, p1L); p1H = fma(vec4f(v1.x), hx, p1H);
+        p2L = fma(vec4f(v2.x), lx, p2L); p2H = fma(vec4f(v2.x), hx, p2H);
+        p3L = fma(vec4f(v3.x), lx, p3L); p3H = fma(vec4f(v3.x), hx, p3H);
+        p4L = fma(vec4f(v4.x), lx, p4L); p4H = fma(vec4f(v4.x), hx, p4H);
+        p5L = fma(vec4f(v5.x), lx, p5L); p5H = fma(vec4f(v5.x), hx, p5H);
+        p6L = fma(vec4f(v6.x), lx, p6L); p6H = fma(vec4f(v6.x), hx, p6H);
+        p7L = fma(vec4f(v7.x), lx, p7L); p7H = fma(vec4f(v7.x), hx, p7H);
+        let ly = vec4f(W0.y, W1.y, W2.y, W3.y); let hy = vec4f(W4.y, W5.y, W6.y, W7.y);
+        p0L = fma(vec4f(v0.y), ly, p0L); p0H = fma(vec4f(v0.y), hy, p0H);
+        p1L = fma(vec4f(v1.y), ly, p1L); p1H = fma(vec4f(v1.y), hy, p1H);
+        p2L = fma(vec4f(v2.y), ly, p2L); p2H = fma(vec4f(v2.y), hy, p2H);
+        p3L = fma(vec4f(v3.y), ly, p3L); p3H = fma(vec4f(v3.y), hy, p3H);
+        p4L = fma(vec4f(v4.y), ly, p4L); p4H = fma(vec4f(v4.y), hy, p4H);
+        p5L = fma(vec4f(v5.y), ly, p5L); p5H = fma(vec4f(v5.y), hy, p5H);
+        p6L = fma(vec4f(v6.y), ly, p6L); p6H = fma(vec4f(v6.y), hy, p6H);
+        p7L = fma(vec4f(v7.y), ly, p7L); p7H = fma(vec4f(v7.y), hy, p7H);
+        let lz = vec4f(W0.z, W1.z, W2.z, W3.z); let hz = vec4f(W4.z, W5.z, W6.z, W7.z);
+        p0L = fma(vec4f(v0.z), lz, p0L); p0H = fma(vec4f(v0.z), hz, p0H);
+        p1L = fma(vec4f(v1.z), lz, p1L); p1H = fma(vec4f(v1.z), hz, p1H);
+        p2L = fma(vec4f(v2.z), lz, p2L); p2H = fma(vec4f(v2.z), hz, p2H);
+        p3L = fma(vec4f(v3.z), lz, p3L); p3H = fma(vec4f(v3.z), hz, p3H);
+        p4L = fma(vec4f(v4.z), lz, p4L); p4H = fma(vec4f(v4.z), hz, p4H);
+        p5L = fma(vec4f(v5.z), lz, p5L); p5H = fma(vec4f(v5.z), hz, p5H);
+        p6L = fma(vec4f(v6.z), lz, p6L); p6H = fma(vec4f(v6.z), hz, p6H);
+        p7L = fma(vec4f(v7.z), lz, p7L); p7H = fma(vec4f(v7.z), hz, p7H);
+        let lw = vec4f(W0.w, W1.w, W2.w, W3.w); let hw = vec4f(W4.w, W5.w, W6.w, W7.w);
+        p0L = fma(vec4f(v0.w), lw, p0L); p0H = fma(vec4f(v0.w), hw, p0H);
+        p1L = fma(vec4f(v1.w), lw, p1L); p1H = fma(vec4f(v1.w), hw, p1H);
+        p2L = fma(vec4f(v2.w), lw, p2L); p2H = fma(vec4f(v2.w), hw, p2H);
+        p3L = fma(vec4f(v3.w), lw, p3L); p3H = fma(vec4f(v3.w), hw, p3H);
+        p4L = fma(vec4f(v4.w), lw, p4L); p4H = fma(vec4f(v4.w), hw, p4H);
+        p5L = fma(vec4f(v5.w), lw, p5L); p5H = fma(vec4f(v5.w), hw, p5H);
+        p6L = fma(vec4f(v6.w), lw, p6L); p6H = fma(vec4f(v6.w), hw, p6H);
+        p7L = fma(vec4f(v7.w), lw, p7L); p7H = fma(vec4f(v7.w), hw, p7H);
       }
     }
   }
 
   if (iw0 >= u.W) { return; }
   let pix = (n * u.H + ih) * u.W + iw0;
-  store(pix, ci0, a0);
-  if (iw0 + u.S < u.W) { store(pix + u.S, ci0, a1); }
-  if (iw0 + 2u * u.S < u.W) { store(pix + 2u * u.S, ci0, a2); }
-  if (iw0 + 3u * u.S < u.W) { store(pix + 3u * u.S, ci0, a3); }
-  if (iw0 + 4u * u.S < u.W) { store(pix + 4u * u.S, ci0, a4); }
-  if (iw0 + 5u * u.S < u.W) { store(pix + 5u * u.S, ci0, a5); }
-  if (iw0 + 6u * u.S < u.W) { store(pix + 6u * u.S, ci0, a6); }
-  if (iw0 + 7u * u.S < u.W) { store(pix + 7u * u.S, ci0, a7); }
+  store(pix, ci0, p0L, p0H);
+  if (iw0 + u.S < u.W) { store(pix + u.S, ci0, p1L, p1H); }
+  if (iw0 + 2u * u.S < u.W) { store(pix + 2u * u.S, ci0, p2L, p2H); }
+  if (iw0 + 3u * u.S < u.W) { store(pix + 3u * u.S, ci0, p3L, p3H); }
+  if (iw0 + 4u * u.S < u.W) { store(pix + 4u * u.S, ci0, p4L, p4H); }
+  if (iw0 + 5u * u.S < u.W) { store(pix + 5u * u.S, ci0, p5L, p5H); }
+  if (iw0 + 6u * u.S < u.W) { store(pix + 6u * u.S, ci0, p6L, p6H); }
+  if (iw0 + 7u * u.S < u.W) { store(pix + 7u * u.S, ci0, p7L, p7H); }
 }
