@@ -133,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     const folder = new RunFolder(resolve('runs', args.name), c);
     const out = folder.path;
     console.log(`run: ${out}`);
-    console.log(`preset ${c.preset}, ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}, noise ${JSON.stringify(c.noise)}, data ${args.data ?? 'built-in Train400'}`);
+    console.log(`preset ${c.preset}, ${c.epochs} epochs, batch ${c.batchSize}, lr ${c.lr}${c.lrDecay ? ` (x${c.lrDecay.factor} every ${c.lrDecay.every} epochs)` : ''}, noise ${JSON.stringify(c.noise)}, data ${args.data ?? 'built-in Train400'}`);
 
     const progress = new Progress(c, folder);
     process.on('SIGINT', onSigint);

@@ -156,12 +156,20 @@ describe('training page', () => {
 
   it('refuses absurd settings with validateConfig\'s message and keeps Start off until fixed', async () => {
     await page.select('#preset', 'small');
+    // The small preset's last-epoch decay follows the epochs, as in the CLI; other decays stay.
+    for (const [id, v] of [['epochs', 7], ['decay-every', 6], ['decay-factor', 0.1], ['epochs', 12]] as const) await setValue(id, v);
+    expect(await page.$eval('#decay-every', (e) => (e as HTMLInputElement).value)).toBe('11');
+    await setValue('decay-every', 4);
+    await setValue('epochs', 9);
+    expect(await page.$eval('#decay-every', (e) => (e as HTMLInputElement).value)).toBe('4');
+    for (const [id, v] of [['epochs', 7], ['decay-every', 6]] as const) await setValue(id, v);
     await setValue('epochs', 0);
     expect(await visible('#config-error')).toBe(true);
     expect(await text('#config-error')).toContain('epochs must be an integer');
     expect(await page.$eval('#epochs', (e) => e.classList.contains('invalid'))).toBe(true);
     expect(await disabled('#start')).toBe(true);
     await setValue('epochs', 1);
+    expect(await page.$eval('#decay-every', (e) => (e as HTMLInputElement).value)).toBe('0'); // one epoch: no decay
     expect(await visible('#config-error')).toBe(false);
     expect(await disabled('#start')).toBe(false);
   });

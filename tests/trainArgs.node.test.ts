@@ -1,0 +1,39 @@
+/**
+ * `npm run train`'s defaults and the learning-rate schedule the options make (cli/args.ts). The
+ * default `small` run drops the rate tenfold for its last epoch; other --epochs keep that shape,
+ * and --lr-decay or another preset's schedule is taken as given.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../cli/args.ts';
+import { lastEpochDecay } from '../src/model/config.ts';
+
+const config = (argv: string[]) => parseArgs(argv)!.config;
+
+describe('train arguments: the learning-rate schedule', () => {
+  it('no arguments: small, batch 4, 6 epochs, the last at a tenth of the rate', () => {
+    const c = config([]);
+    expect([c.preset, c.batchSize, c.epochs, c.lr]).toEqual(['small', 4, 6, 1e-3]);
+    expect(c.lrDecay).toEqual({ every: 5, factor: 0.1 });
+  });
+
+  it('--epochs moves the decay to the new last epoch (once, not every 5 epochs)', () => {
+    expect(config(['--epochs', '30']).lrDecay).toEqual({ every: 29, factor: 0.1 });
+    expect(config(['--epochs', '2']).lrDecay).toEqual({ every: 1, factor: 0.1 });
+    expect(config(['--epochs', '1']).lrDecay).toBeNull();
+  });
+
+  it('--lr-decay wins over the default, with or without --epochs', () => {
+    expect(config(['--epochs', '30', '--lr-decay', '10:0.5']).lrDecay).toEqual({ every: 10, factor: 0.5 });
+    expect(config(['--lr-decay', '3:0.3']).lrDecay).toEqual({ every: 3, factor: 0.3 });
+  });
+
+  it("other presets keep their own schedule at any --epochs", () => {
+    expect(config(['--preset', 'dncnn', '--epochs', '50']).lrDecay).toEqual({ every: 30, factor: 0.1 });
+    expect(config(['--preset', 'seed', '--epochs', '20']).lrDecay).toBeNull();
+  });
+
+  it('lastEpochDecay', () => {
+    expect(lastEpochDecay(7)).toEqual({ every: 6, factor: 0.1 });
+    expect(lastEpochDecay(1)).toBeNull();
+  });
+});
