@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { IMAGE_EXTENSIONS, listZipImages } from '../src/data/archive.ts';
 import type { NamedBytes } from '../src/data/dataset.ts';
-import { type NoiseConfig, ORIGINAL_SEED_SETTINGS, PRESETS, type PresetName, type TrainConfig, defaultConfig, lastEpochDecay, validateConfig } from '../src/model/config.ts';
+import { type NoiseConfig, ORIGINAL_SEED_SETTINGS, PRESETS, type PresetName, type TrainConfig, decayForEpochs, defaultConfig, validateConfig } from '../src/model/config.ts';
 import { PRETRAINED, type PretrainedModel, findPretrained, pretrainedAsCheckpoint } from '../src/model/pretrained.ts';
 
 export const HELP = `Train a denoiser on the GPU with WebGPU and write runs/<name>/.
@@ -110,10 +110,8 @@ export function parseArgs(argv: string[]): Args | null {
   if (opts.has('lr-decay')) {
     const [every, factor] = opts.get('lr-decay')!.split(':').map(Number);
     o.lrDecay = { every, factor };
-  } else if (o.epochs !== undefined && sameDecay(base.lrDecay, lastEpochDecay(base.epochs))) {
-    // A preset whose rate drops for its last epoch keeps that at other --epochs: a 30-epoch
-    // `small` run decays once, before epoch 30, not before epochs 7, 13, 19 and 25.
-    o.lrDecay = lastEpochDecay(o.epochs);
+  } else if (o.epochs !== undefined) {
+    o.lrDecay = decayForEpochs(base.lrDecay, base.epochs, o.epochs);
   }
   const kind = opts.get('noise') ?? base.noise.kind;
   const sigmaText = opts.get('sigma');
@@ -148,10 +146,6 @@ export function parseArgs(argv: string[]): Args | null {
     adapter: opts.get('adapter') ?? null,
     tune,
   };
-}
-
-function sameDecay(a: TrainConfig['lrDecay'], b: TrainConfig['lrDecay']): boolean {
-  return a === b || (a !== null && b !== null && a.every === b.every && a.factor === b.factor);
 }
 
 /** Files of a folder (recursively) or a zip; non-images are left for the decoder to report. */

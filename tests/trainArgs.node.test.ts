@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../cli/args.ts';
-import { lastEpochDecay } from '../src/model/config.ts';
+import { decayForEpochs, lastEpochDecay } from '../src/model/config.ts';
 
 const config = (argv: string[]) => parseArgs(argv)!.config;
 
@@ -32,8 +32,12 @@ describe('train arguments: the learning-rate schedule', () => {
     expect(config(['--preset', 'seed', '--epochs', '20']).lrDecay).toBeNull();
   });
 
-  it('lastEpochDecay', () => {
+  it('lastEpochDecay and decayForEpochs (the CLI and the page both move a decay with it)', () => {
     expect(lastEpochDecay(7)).toEqual({ every: 6, factor: 0.1 });
     expect(lastEpochDecay(1)).toBeNull();
+    expect(decayForEpochs({ every: 5, factor: 0.1 }, 6, 12)).toEqual({ every: 11, factor: 0.1 });
+    expect(decayForEpochs({ every: 5, factor: 0.5 }, 6, 12)).toEqual({ every: 5, factor: 0.5 });
+    expect(decayForEpochs({ every: 4, factor: 0.1 }, 6, 12)).toEqual({ every: 4, factor: 0.1 });
+    expect(decayForEpochs(null, 1, 12)).toBeNull();
   });
 });

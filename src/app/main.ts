@@ -11,7 +11,7 @@
  *   chart.ts        the loss plot (uPlot); preview.ts the preview crop and the model summary
  *   autosave.ts     IndexedDB autosave and the resume banner; photoPanel.ts the photo panel
  */
-import { type PresetName, ConfigError, ORIGINAL_SEED_SETTINGS, type TrainConfig, defaultConfig, lastEpochDecay, validateConfig } from '../model/config.ts';
+import { type PresetName, ConfigError, ORIGINAL_SEED_SETTINGS, type TrainConfig, decayForEpochs, defaultConfig, validateConfig } from '../model/config.ts';
 import { discardAutosave, offerAutosave, resumeAutosave, setupAutosave } from './autosave.ts';
 import { LossChart } from './chart.ts';
 import { loadCheckpointFile, usePretrained } from './checkpoints.ts';
@@ -57,17 +57,14 @@ function onSettingsChanged(): void {
   updateButtons();
 }
 
-/**
- * A schedule that drops the rate for the last epoch (the small preset's) moves with the epochs,
- * as `npm run train --epochs` does: 30 epochs decay once, before the 30th, not every 6.
- */
+/** A drop for the last epoch (the small preset's) moves with the epochs control, as with --epochs. */
 function followLastEpochDecay(): void {
   const epochs = Number(input('epochs').value);
-  const before = state.config.epochs;
-  const was = lastEpochDecay(before);
-  if (!Number.isInteger(epochs) || epochs < 1 || epochs === before || !was) return;
-  if (Number(input('decay-every').value) !== was.every || Number(input('decay-factor').value) !== was.factor) return;
-  input('decay-every').value = String(lastEpochDecay(epochs)?.every ?? 0);
+  if (!Number.isInteger(epochs) || epochs < 1) return;
+  const every = Number(input('decay-every').value);
+  const shown = every === 0 ? null : { every, factor: Number(input('decay-factor').value) };
+  const moved = decayForEpochs(shown, state.config.epochs, epochs);
+  if (moved !== shown) input('decay-every').value = String(moved?.every ?? 0);
 }
 
 /** A preset brings its defaults; colour, noise and seed stay as chosen. */

@@ -92,6 +92,16 @@ export function lastEpochDecay(epochs: number): TrainConfig['lrDecay'] {
 }
 
 /**
+ * `decay` for a run changed from `from` to `to` epochs: a drop for the last of `from` epochs moves
+ * to the last of `to` (30 epochs decay once, not every 5); any other decay stays as it is. The
+ * CLI's --epochs and the page's epochs control both go through here.
+ */
+export function decayForEpochs(decay: TrainConfig['lrDecay'], from: number, to: number): TrainConfig['lrDecay'] {
+  const last = lastEpochDecay(from);
+  return last && decay && decay.every === last.every && decay.factor === last.factor ? lastEpochDecay(to) : decay;
+}
+
+/**
  * Each preset's defaults. `seed` trains better than the original by default (lr 1e-3, not 1e-5).
  * `small` is what `npm run train` runs with no arguments: batch 4, not 16, because on a CPU adapter
  * its ~10 minutes are better spent on four times the steps at a quarter of the batch, and the last
