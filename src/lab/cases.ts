@@ -180,7 +180,9 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   maxpool2d: {
     tol: poolTol,
     inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.C]) }),
-    run: (t, d) => { const r = maxPoolForward(t.x, d.OH, d.OW); releaseLater(r.arg.buffer); return r.y; },
+    // The argmax goes back to the pool at once (later commands run after this one), as in
+    // training: holding it to the row's end made every timed call allocate a new buffer.
+    run: (t, d) => { const r = maxPoolForward(t.x, d.OH, d.OW); runtime().release(r.arg.buffer); return r.y; },
     reference: (a) => ref.maxPool2d(a.x, { padding: 'valid' }).y,
     tfjs: (_tf, p, t) => p.maxPool2x2(t.x, 'valid'),
   },
