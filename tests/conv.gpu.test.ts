@@ -14,8 +14,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -149,6 +149,12 @@ describe('tiled and shared vs naive on identical inputs', () => {
     { N: 2, H: 9, W: 13, CI: 16, CO: 24, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
     { N: 1, H: 12, W: 11, CI: 8, CO: 7, KH: 5, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
     { N: 3, H: 8, W: 9, CI: 3, CO: 32, KH: 4, KW: 4, stride: 2, padding: 'valid', activation: 'sigmoid', bias: true },
+    // Narrow outputs (conv2d_narrow's forward): 9 taps of 64 and 128 input channels take two and
+    // three stages of weights in workgroup memory; a first layer's input gradient (one channel from
+    // 64: conv2d_transpose_narrow, two stages).
+    { N: 2, H: 6, W: 7, CI: 64, CO: 1, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
+    { N: 1, H: 7, W: 6, CI: 128, CO: 3, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+    { N: 2, H: 7, W: 9, CI: 1, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   ];
   for (const op of ['conv2d', 'conv2dTranspose'] as const) {
     for (const s of specs) {
@@ -160,7 +166,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -308,6 +314,31 @@ describe('kernel selection', () => {
     expect(ran.dwCenter).toBe(0.5 * 4 * 32 * 32);
     expect(ran.dw0).toBe(0.5 * 4 * 31 * 31);
   });
+
+  it('a small output with a long tap sum splits the wide forward (split-K): conv2d_wide in slices, then conv2d_split_sum adds bias and activation', async () => {
+    const ran = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      const out: string[] = [];
+      rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
+      // K = 3*3*32 = 288 taps = 18 steps of 16: four slices of 5 steps (the last 3).
+      const x = e.tensor(new Float32Array(4 * 4 * 32).fill(0.5), [1, 4, 4, 32]);
+      const w = e.tensor(new Float32Array(9 * 32 * 8).fill(0.25), [3, 3, 32, 8]);
+      const b = e.tensor(new Float32Array(8).fill(-20), [8]);
+      const y = e.conv2d(x, w, b, { variant: 'wide', activation: 'relu' });
+      const v = await y.read();
+      for (const t of [x, w, b, y]) t.dispose();
+      rt.onDispatch = null;
+      return { kernels: out.join(' '), split: e.wideSplit({ N: 1, H: 4, W: 4, CI: 32, OH: 4, OW: 4, CO: 8, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 }), corner: v[0], edge: v[8], center: v[(4 + 1) * 8] };
+    });
+    expect(ran.split).toEqual({ KS: 4, KPER: 80 });
+    expect(ran.kernels).toBe('conv2d_wide conv2d_split_sum');
+    // y = relu(-20 + 0.125 * 32 * taps inside): exact in float32; the bias and relu come after the
+    // slices are added (each slice's partial sum alone is positive).
+    expect(ran.center).toBe(16);
+    expect(ran.edge).toBe(4);
+    expect(ran.corner).toBe(0);
+  });
 });
 
 describe('misuse gets a ShapeError naming the problem', () => {
@@ -351,10 +382,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'auto', got 'fast'",
     ]);
   });
 });

@@ -24,7 +24,7 @@ const CONV_SHAPES = [
   { N: 2, H: 7, W: 5, CI: 3, OH: 4, OW: 3, CO: 5, KH: 3, KW: 3, S: 2, PT: 1, PL: 1 },
 ];
 const OTHER_SHAPES = [
-  { count: 1000, N: 2, H: 16, W: 12, C: 3, OH: 8, OW: 6, F: 2, M: 384, segments: 2, segLen: 576, chunks: 1, KS: 4 },
+  { count: 1000, N: 2, H: 16, W: 12, C: 3, OH: 8, OW: 6, F: 2, M: 384, segments: 2, segLen: 576, chunks: 1, KS: 4, CO: 8 },
 ];
 
 describe('the kernel table', () => {
@@ -120,11 +120,14 @@ describe('the kernel table', () => {
     // The shared family serves any CO, forward and input gradient; the weight gradient has none.
     expect(pickKernel('conv2d', 'forward', 'shared', b).name).toBe('conv2d_shared');
     expect(pickKernel('conv2d', 'input-grad', 'shared', b).name).toBe('conv2d_transpose_shared');
-    expect(familiesFor('conv2d', 'forward', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
+    expect(familiesFor('conv2d', 'forward', b)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide']);
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow']);
+    expect(familiesFor('conv2d', 'input-grad', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled']);
   });
 
-  it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup of 64 covers BM x BN outputs', () => {
+  it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {
     for (const [name, t] of Object.entries(SHARED_TILE)) {
       const src = source(name);
       const konst = (k: string) => Number(src.match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);

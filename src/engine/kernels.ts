@@ -15,10 +15,13 @@ export type Dims = Record<string, number>;
 export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'optimizer' | 'metric' | 'data' | 'autograd';
 /** Kernel families: naive (one output an invocation), tiled (register tiles, no workgroup memory:
  * what CPU adapters want), shared and shared64 (workgroup-memory tiles of 32 x 32 and 64 x 64
- * outputs: what real GPUs usually want, the larger for larger layers). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64'];
+ * outputs: what real GPUs usually want, the larger for larger layers), wide (forward only: 64 x 64
+ * tiles for workgroups of 256, loads issued a step ahead, split-K for small outputs) and narrow
+ * (forward and input gradient, outputs of at most 4 channels: a pixel an invocation, weights in
+ * workgroup memory). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow'];
 
 export interface KernelRow {
   /** The file src/shaders/<name>.wgsl. */
@@ -86,15 +89,18 @@ export const TILE = {
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
 } as const;
-/** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup of 64. */
+/** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup (of 64; wide: 256). */
 export const SHARED_TILE = {
   conv2d_shared: { BM: 32, BN: 32 }, conv2d_transpose_shared: { BM: 32, BN: 32 },
   conv2d_shared64: { BM: 64, BN: 64 }, conv2d_transpose_shared64: { BM: 64, BN: 64 },
+  conv2d_wide: { BM: 64, BN: 64 },
 } as const;
 export type SharedKernel = keyof typeof SHARED_TILE;
 
 const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
 const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
+const narrowCo = { text: 'CO <= 4 && CI % 4 == 0 && CI <= 512', test: (d: Dims) => d.CO <= 4 && d.CI % 4 === 0 && d.CI <= 512 };
+const narrowCi = { text: 'CI <= 4 && CO % 4 == 0 && CO <= 512', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && d.CO <= 512 };
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
 
@@ -109,14 +115,15 @@ function convRows(): RowSpec[] {
   const fwd = { op: 'conv2d', role: 'forward' as const, dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + wBytes(d) + 4 * d.CO + yBytes(d), reference: 'conv2d' };
   const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
   const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
-  // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one).
+  // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one;
+  // wide and narrow have neither and use the tiled ones).
   const tiledDw = ['conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', ...(family === 'tiled' ? ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'] : [`conv2d_transpose_${family}`]), ...tiledDw];
+    : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'] : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', ...(family === 'tiled' ? ['conv2d_tiled', 'conv2d_tiled_scalar'] : [`conv2d_${family}`]), ...tiledDw];
+    : ['binary', ...(family === 'tiled' || family === 'narrow' ? ['conv2d_tiled', 'conv2d_tiled_scalar'] : [`conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
     { ...fwd, name: 'conv2d_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -129,6 +136,16 @@ function convRows(): RowSpec[] {
       return { ...fwd, name: `conv2d_${f}`, variant: f, wg: 64, perInvocation: (t.BM * t.BN) / 64,
         invocations: (d: Dims) => 64 * cdiv(d.N * d.OH * d.OW, t.BM) * cdiv(d.CO, t.BN), backward: fwdBack(f) };
     }),
+    // One workgroup of 256 per 64 x 64 block of the output and slice of the taps (KS: the split
+    // convForward chose, 1 where dims lack it); conv2d_split_sum adds the slices.
+    { ...fwd, name: 'conv2d_wide', variant: 'wide', wg: 256, perInvocation: 16,
+      invocations: (d: Dims) => 256 * (d.KS ?? 1) * cdiv(d.N * d.OH * d.OW, SHARED_TILE.conv2d_wide.BM) * cdiv(d.CO, SHARED_TILE.conv2d_wide.BN), backward: fwdBack('wide') },
+    // One invocation per output pixel, all of its (at most 4) channels.
+    { ...fwd, name: 'conv2d_narrow', variant: 'narrow', when: narrowCo, wg: 64, perInvocation: 4,
+      invocations: (d: Dims) => d.N * d.OH * d.OW, backward: fwdBack('narrow') },
+    // The split's second pass: count = N*OH*OW*CO outputs, each its KS slices + bias, activated.
+    { name: 'conv2d_split_sum', op: 'conv2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS', 'CO'],
+      invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },
     { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
     // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
     { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -141,6 +158,9 @@ function convRows(): RowSpec[] {
       return { ...dx, name: `conv2d_transpose_${f}`, variant: f, wg: 64, perInvocation: (t.BM * t.BN) / 64,
         invocations: (d: Dims) => 64 * d.S * d.S * cdiv(d.N * cdiv(d.H, d.S) * cdiv(d.W, d.S), t.BM) * cdiv(d.CI, t.BN), backward: dxBack(f) };
     }),
+    // One invocation per output pixel, all of its (at most 4) channels.
+    { ...dx, name: 'conv2d_transpose_narrow', variant: 'narrow', when: narrowCi, wg: 64, perInvocation: 4,
+      invocations: (d: Dims) => d.N * d.H * d.W, backward: dxBack('narrow') },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

@@ -15,7 +15,7 @@ import { lossGrad } from '../engine/ops/loss.ts';
 import { runtime } from '../engine/runtime.ts';
 import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
-import { type ConvGeometry, sumSlicesInto } from '../engine/ops/conv2d.ts';
+import { type ConvGeometry, sumSlicesInto, sumSplitInto } from '../engine/ops/conv2d.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
 import * as ref from '../engine/reference.ts';
@@ -155,6 +155,19 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t) => { fillInPlace(t.y, 0); return t.y; },
     reference: (a) => ref.zeros(a.y.shape),
     tfjs: (tf, _p, _t, d) => tf.zeros([d.count]),
+  },
+  conv2d_split_sum: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ part: rand(rng, [d.KS, d.count]), b: rand(rng, [d.CO]) }),
+    run: (t, d) => { const y = empty([d.count / d.CO, d.CO]); sumSplitInto(t.part, t.b.view('conv2d'), y, d.KS, true, 'none'); return y; },
+    // Slice by slice in float64, as the kernel adds them in float32, then the bias.
+    reference: (a, d) => {
+      const out = new Float64Array(d.count);
+      for (let s = 0; s < d.KS; s++) for (let i = 0; i < d.count; i++) out[i] += a.part.data[s * d.count + i];
+      for (let i = 0; i < d.count; i++) out[i] += a.b.data[i % d.CO];
+      return ref.refTensor([d.count / d.CO, d.CO], out);
+    },
+    tfjs: (tf, _p, t, d) => tf.add(tf.sum(tf.reshape(t.part, [d.KS, d.count / d.CO, d.CO]), 0), t.b),
   },
   conv2d_backward_filter_sum: {
     tol: ewTol,

@@ -49,8 +49,9 @@ export function presetLayers(batchOverride?: number): { label: string; kind: 'co
 /** A small shape every kernel runs in well under a second on a CPU adapter (the lab's default, the tests'). */
 export function smallDims(row: KernelRow): Dims {
   if (hasConvGeometry(row)) {
-    const vec4 = !row.when || row.when.test({ CO: 8 });
-    return convDims({ N: 2, H: 9, W: 11, CI: 5, CO: vec4 ? 8 : 3, K: 3, S: 2, padding: 'same' });
+    // The first channel counts that meet the row's condition (vec4 CO, scalar CO, narrow CO, narrow CI).
+    const ch = [{ CI: 5, CO: 8 }, { CI: 5, CO: 3 }, { CI: 8, CO: 3 }, { CI: 3, CO: 8 }].find((c) => !row.when || row.when.test(c))!;
+    return convDims({ N: 2, H: 9, W: 11, ...ch, K: 3, S: 2, padding: 'same' });
   }
   switch (row.name) {
     case 'conv2d_bias_grad': return { M: 1000, C: 7 }; // three slices of the split sum
@@ -61,6 +62,7 @@ export function smallDims(row: KernelRow): Dims {
     case 'noise': return { count: 3 * 1024 };
     case 'augment': return { count: 64 * 8 };
     case 'conv2d_backward_filter_sum': return { count: 1000, KS: 5 };
+    case 'conv2d_split_sum': return { count: 1000, KS: 3, CO: 8 };
     default: return { count: 1000 };
   }
 }

@@ -20,10 +20,10 @@
  */
 import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
-import { runtime } from '../runtime.ts';
+import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
-import { ACT, FAMILIES, type Family, type Role, SHARED_TILE, type SharedKernel, TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { ACT, FAMILIES, type Family, KERNELS, type Role, SHARED_TILE, type SharedKernel, TILE, familiesFor, pickKernel } from '../kernels.ts';
 import { tunedFamily } from '../tuning.ts';
 
 /**
@@ -41,7 +41,8 @@ export type ConvPadding = 'same' | 'valid';
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
 /**
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
- * the weight gradient has none and uses tiled) or 'auto': the family the autotuner measured fastest on this
+ * the weight gradient has none and uses tiled), 'wide' (the forward only), 'narrow' (outputs of at
+ * most 4 channels: forward and input gradient; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -159,6 +160,13 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
+  if (k.name === 'conv2d_wide') return wideForward(bindings, y, g, b !== null, act);
+  if (k.name === 'conv2d_narrow') {
+    // Whole taps of weights per workgroup-memory stage (512 (tap, ci) vec4s): TPC * CI <= 512.
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.OH * g.OW, TPC: Math.max(1, Math.floor(512 / g.CI)) };
+    runtime().launch('conv2d_narrow', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   if (k.name in SHARED_TILE) {
     const M = g.N * g.OH * g.OW;
     const t = SHARED_TILE[k.name as SharedKernel];
@@ -172,6 +180,52 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   return y;
 }
 
+/** Taps per step of conv2d_wide, and the fewest steps a split-K slice keeps. */
+const WIDE_BK = 16;
+const WIDE_MIN_STEPS = 4;
+
+/**
+ * Split-K of conv2d_wide: when the output's 64 x 64 blocks give fewer than SPLIT_TARGET
+ * invocations (as the weight gradient's split), the taps are cut into KS slices of KPER (whole
+ * steps of 16, at least WIDE_MIN_STEPS each) so that more workgroups run; KS = 1 otherwise.
+ */
+export function wideSplit(g: ConvGeometry): { KS: number; KPER: number } {
+  const t = SHARED_TILE.conv2d_wide;
+  const blocks = ceilDiv(g.N * g.OH * g.OW, t.BM) * ceilDiv(g.CO, t.BN);
+  const steps = ceilDiv(g.KH * g.KW * g.CI, WIDE_BK);
+  const want = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / (KERNELS.conv2d_wide.wg * blocks)), Math.floor(steps / WIDE_MIN_STEPS)));
+  const KPER = ceilDiv(steps, want) * WIDE_BK;
+  return { KS: ceilDiv(g.KH * g.KW * g.CI, KPER), KPER };
+}
+
+/** The forward conv by conv2d_wide, split-K (wideSplit) with conv2d_split_sum adding the slices. */
+function wideForward(bindings: Record<string, BufferView>, y: Tensor, g: ConvGeometry, hasBias: boolean, act: ConvActivation): Tensor {
+  const t = SHARED_TILE.conv2d_wide;
+  const M = g.N * g.OH * g.OW;
+  const { KS, KPER } = wideSplit(g);
+  const part = KS > 1 ? empty([KS, g.N, g.OH, g.OW, g.CO]) : y; // [KS, N, OH, OW, CO] partial sums
+  const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: hasBias ? 1 : 0, M, K: g.KH * g.KW * g.CI, MB: ceilDiv(M, t.BM), NB: ceilDiv(g.CO, t.BN), KS, KPER };
+  runtime().launch('conv2d_wide', { uniforms, bindings: { ...bindings, y: part.view('conv2d') }, dims: { ...g, KS }, constants: { ACT: ACT[act] } });
+  if (KS > 1) {
+    sumSplitInto(part, bindings.b, y, KS, hasBias, act);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return y;
+}
+
+/** y = act(b + the sum of part's KS slices) (part [KS, ...y.shape], b over y's last axis): conv2d_split_sum. */
+export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number, hasBias: boolean, act: ConvActivation): void {
+  const count = y.size;
+  if (part.size !== KS * count) throw new ShapeError(`sumSplitInto: part has ${part.size} values, not KS=${KS} x ${count}`);
+  const CO = y.shape[y.shape.length - 1];
+  runtime().launch('conv2d_split_sum', {
+    uniforms: { count, KS, CO, hasBias: hasBias ? 1 : 0 },
+    bindings: { part: part.view('conv2d'), b, y: y.view('conv2d') },
+    dims: { count, KS, CO },
+    constants: { ACT: ACT[act] },
+  });
+}
+
 /**
  * The adjoint of the conv g in gather form: x [N,OH,OW,CO], w [KH,KW,CI,CO], b [CI] | null ->
  * y [N,H,W,CI]. conv2d's dx (no bias, no activation) and Keras Conv2DTranspose's forward.
@@ -182,6 +236,12 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
+  if (k.name === 'conv2d_transpose_narrow') {
+    // Whole taps of weights per workgroup-memory stage (512 (tap, co) vec4s): TPC * CO <= 512.
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.H * g.W, TPC: Math.max(1, Math.floor(512 / g.CO)) };
+    runtime().launch('conv2d_transpose_narrow', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   if (k.name in SHARED_TILE) {
     // Per phase mod S: QH x QW pixels of each image, in blocks of BM, times CI in blocks of BN.
     const QH = ceilDiv(g.H, g.S), QW = ceilDiv(g.W, g.S);
