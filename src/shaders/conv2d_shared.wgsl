@@ -38,7 +38,9 @@ const BK: u32 = 16u; // taps per step
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// As[kk*8 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*8 + c/4][c%4] = B[k0+kk, n0+c].
+// As[kk*8 + (m/4 ^ (kk & 7))][m%4] = A[m0+m, k0+kk]; Bs[kk*8 + c/4][c%4] = B[k0+kk, n0+c]. As's
+// vec4 slot is XORed with its row (swizzled) so that the 16 rows a warp stores at once fall in
+// different banks: unswizzled, all 16 lanes of a pixel hit one bank.
 var<workgroup> As: array<vec4f, 128>;
 var<workgroup> Bs: array<vec4f, 128>;
 
@@ -96,7 +98,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (k < u.K && ih >= 0 && ih < i32(u.H) && iw >= 0 && iw < i32(u.W)) {
         v = x[((xn[i] + u32(ih)) * u.W + u32(iw)) * u.CI + ci];
       }
-      As[ka * 8u + i][ma] = v;
+      As[ka * 8u + (i ^ (ka & 7u))][ma] = v;
     }
     for (var j = 0u; j < 8u; j++) {
       let kk = kb + 2u * j;
@@ -106,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let a = As[kk * 8u + tm];
+      let a = As[kk * 8u + (tm ^ (kk & 7u))];
       let bv = Bs[kk * 8u + tn];
       acc[0] += a.x * bv;
       acc[1] += a.y * bv;

@@ -39,7 +39,9 @@ const BK: u32 = 16u; // taps per step
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// As[kk*16 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c].
+// As[kk*16 + (m/4 ^ (kk & 7))][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c]. As's
+// vec4 slot is XORed with its row (swizzled) so that the 16 rows a warp stores at once fall in
+// different banks: unswizzled, all 16 lanes of a pixel hit one bank.
 var<workgroup> As: array<vec4f, 256>;
 var<workgroup> Bs: array<vec4f, 256>;
 
@@ -96,7 +98,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (k < u.K && ih >= 0 && ih < i32(u.H) && iw >= 0 && iw < i32(u.W)) {
         v = x[((xn[i] + u32(ih)) * u.W + u32(iw)) * u.CI + ci];
       }
-      As[ka * 16u + i][ma] = v;
+      As[ka * 16u + (i ^ (ka & 7u))][ma] = v;
     }
     for (var kk = 0u; kk < BK; kk++) {
       var v = 0.0;
@@ -105,8 +107,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let a0 = As[kk * 16u + 2u * tm];
-      let a1 = As[kk * 16u + 2u * tm + 1u];
+      let a0 = As[kk * 16u + ((2u * tm) ^ (kk & 7u))];
+      let a1 = As[kk * 16u + ((2u * tm + 1u) ^ (kk & 7u))];
       let b0 = Bs[kk * 16u + 2u * tn];
       let b1 = Bs[kk * 16u + 2u * tn + 1u];
       lo[0] += a0.x * b0; hi[0] += a0.x * b1;

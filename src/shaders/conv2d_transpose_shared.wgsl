@@ -40,7 +40,9 @@ const BK: u32 = 16u; // reduction steps (tap, co) per stage
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// As[kk*8 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*8 + c/4][c%4] = B[k0+kk, n0+c].
+// As[kk*8 + (m/4 ^ (kk & 7))][m%4] = A[m0+m, k0+kk]; Bs[kk*8 + (c/4 ^ (kk & 7))][c%4] = B[k0+kk, n0+c].
+// The vec4 slot is XORed with its row (swizzled) so that the 16 rows a warp stores at once fall in
+// different banks: unswizzled, all 16 lanes of a pixel (or channel) hit one bank.
 var<workgroup> As: array<vec4f, 128>;
 var<workgroup> Bs: array<vec4f, 128>;
 
@@ -113,7 +115,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (k < K && oh >= 0 && oh < i32(u.OH) && ow >= 0 && ow < i32(u.OW)) {
         v = x[((xn[i] + u32(oh)) * u.OW + u32(ow)) * u.CO + co];
       }
-      As[ka * 8u + i][ma] = v;
+      As[ka * 8u + (i ^ (ka & 7u))][ma] = v;
     }
     let wTap = ((kh0 + u.S * u32(jh)) * u.KW + kw0 + u.S * u32(jw)) * u.CI;
     for (var j = 0u; j < 8u; j++) {
@@ -121,12 +123,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let ci = n0 + c;
       var v = 0.0;
       if (k < K && ci < u.CI) { v = w[(wTap + ci) * u.CO + co]; }
-      Bs[kb * 8u + c / 4u][c % 4u] = v;
+      Bs[kb * 8u + ((c / 4u) ^ (kb & 7u))][c % 4u] = v;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let a = As[kk * 8u + tm];
-      let bv = Bs[kk * 8u + tn];
+      let a = As[kk * 8u + (tm ^ (kk & 7u))];
+      let bv = Bs[kk * 8u + (tn ^ (kk & 7u))];
       acc[0] += a.x * bv;
       acc[1] += a.y * bv;
       acc[2] += a.z * bv;

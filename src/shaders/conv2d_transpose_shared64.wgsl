@@ -40,7 +40,9 @@ const BK: u32 = 16u; // reduction steps (tap, co) per stage
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// As[kk*16 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c].
+// As[kk*16 + (m/4 ^ (kk & 7))][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + (c/4 ^ (kk & 7))][c%4] = B[k0+kk, n0+c].
+// The vec4 slot is XORed with its row (swizzled) so that the 16 rows a warp stores at once fall in
+// different banks: unswizzled, all 16 lanes of a pixel (or channel) hit one bank.
 var<workgroup> As: array<vec4f, 256>;
 var<workgroup> Bs: array<vec4f, 256>;
 
@@ -114,7 +116,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (k < K && oh >= 0 && oh < i32(u.OH) && ow >= 0 && ow < i32(u.OW)) {
         v = x[((xn[i] + u32(oh)) * u.OW + u32(ow)) * u.CO + co];
       }
-      As[ka * 16u + i][ma] = v;
+      As[ka * 16u + (i ^ (ka & 7u))][ma] = v;
     }
     let wTap = ((kh0 + u.S * u32(jh)) * u.KW + kw0 + u.S * u32(jw)) * u.CI;
     for (var j = 0u; j < 16u; j++) {
@@ -122,14 +124,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       let ci = n0 + c;
       var v = 0.0;
       if (k < K && ci < u.CI) { v = w[(wTap + ci) * u.CO + co]; }
-      Bs[kb * 16u + c / 4u][c % 4u] = v;
+      Bs[kb * 16u + ((c / 4u) ^ (kb & 7u))][c % 4u] = v;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let a0 = As[kk * 16u + 2u * tm];
-      let a1 = As[kk * 16u + 2u * tm + 1u];
-      let b0 = Bs[kk * 16u + 2u * tn];
-      let b1 = Bs[kk * 16u + 2u * tn + 1u];
+      let a0 = As[kk * 16u + ((2u * tm) ^ (kk & 7u))];
+      let a1 = As[kk * 16u + ((2u * tm + 1u) ^ (kk & 7u))];
+      let b0 = Bs[kk * 16u + ((2u * tn) ^ (kk & 7u))];
+      let b1 = Bs[kk * 16u + ((2u * tn + 1u) ^ (kk & 7u))];
       lo[0] += a0.x * b0; hi[0] += a0.x * b1;
       lo[1] += a0.y * b0; hi[1] += a0.y * b1;
       lo[2] += a0.z * b0; hi[2] += a0.z * b1;

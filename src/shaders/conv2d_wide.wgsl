@@ -42,7 +42,9 @@ const BK: u32 = 16u; // taps per step
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// As[kk*16 + m/4][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c].
+// As[kk*16 + (m/4 ^ (kk & 7))][m%4] = A[m0+m, k0+kk]; Bs[kk*16 + c/4][c%4] = B[k0+kk, n0+c]. As's
+// vec4 slot is XORed with its row (swizzled) so that the 16 rows a warp stores at once fall in
+// different banks: unswizzled, all 16 lanes of a pixel hit one bank.
 var<workgroup> As: array<vec4f, 256>;
 var<workgroup> Bs: array<vec4f, 256>;
 
@@ -123,14 +125,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var rb = loadB(kBeg + kb, kEnd, co);
   for (var k0 = kBeg; k0 < kEnd; k0 += BK) {
     workgroupBarrier(); // the previous step's reads of As and Bs are done
-    for (var i = 0u; i < 4u; i++) { As[ka * 16u + ma / 4u + 4u * i][ma % 4u] = ra[i]; }
+    for (var i = 0u; i < 4u; i++) { As[ka * 16u + ((ma / 4u + 4u * i) ^ (ka & 7u))][ma % 4u] = ra[i]; }
     for (var j = 0u; j < 4u; j++) { Bs[(kb + 4u * j) * 16u + cb / 4u][cb % 4u] = rb[j]; }
     workgroupBarrier();
     // The next step's loads, in flight during this step's multiply-adds.
     ra = loadA(k0 + BK + ka, kEnd, ih0, iw0, xn);
     rb = loadB(k0 + BK + kb, kEnd, co);
     for (var kk = 0u; kk < BK; kk++) {
-      let a = As[kk * 16u + tm];
+      let a = As[kk * 16u + (tm ^ (kk & 7u))];
       let bv = Bs[kk * 16u + tn];
       acc[0] = fma(vec4f(a.x), bv, acc[0]);
       acc[1] = fma(vec4f(a.y), bv, acc[1]);
