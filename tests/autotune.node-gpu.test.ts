@@ -123,6 +123,37 @@ describe('autotune', () => {
     for (const k of seen) expect(tuned, `${k} is run but not tuned`).toContain(k);
     model.dispose();
   });
+
+  it('training tunes exactly the shape-roles a training step launches: not the gradient towards the input', async () => {
+    const { Model, trainingTuneShapes } = await import('../src/model/layers.ts');
+    const { backward, mseLoss } = await import('../src/engine/index.ts');
+    const rt = runtime();
+    for (const [preset, C] of [['seed', 3], ['dncnn', 1]] as const) {
+      const spec = presetSpec(preset, C);
+      const model = new Model(spec, 1);
+      const seen = new Set<string>();
+      const x = tensor(new Float32Array(2 * 32 * 32 * C).fill(0.5), [2, 32, 32, C]); // as in training: no gradient
+      const orig = rt.launch.bind(rt);
+      rt.launch = (name, args) => {
+        if (name.startsWith('conv2d') && args.dims?.KH !== undefined && !name.includes('filter') && !name.includes('bias')) {
+          seen.add(shapeKey(name.includes('transpose') ? 'input-grad' : 'forward', args.dims));
+        }
+        orig(name, args);
+      };
+      try {
+        const y = model.forward(x);
+        const loss = mseLoss(y, x);
+        backward(loss);
+        for (const t of [y, loss, x]) t.dispose();
+      } finally {
+        rt.launch = orig;
+      }
+      const tuned = trainingTuneShapes(spec, 2, 32, 32).map((s) => shapeKey(s.role, { ...s.g }));
+      expect([...seen].sort(), preset).toEqual([...new Set(tuned)].sort());
+      expect(tuned.length, `${preset}: every conv's two roles but the first layer's input gradient`).toBe(2 * convGeometries(spec, 2, 32, 32).length - 1);
+      model.dispose();
+    }
+  });
 });
 
 describe('the Node file store (cli/tuneStore.ts)', () => {

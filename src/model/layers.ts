@@ -3,8 +3,8 @@
  * architecture as JSON), and a sequential Model that owns its parameters in a ParameterStore.
  */
 import {
-  type ConvGeometry, type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor,
-  conv2d, conv2dTranspose, convOutputSize, convTransposeOutputSize, maxPool2d, noGrad, runtime, sub, upsampleNearest,
+  type ConvGeometry, type ParamSpec, ParameterStore, Rng, ShapeError, type Tensor, type TuneShape,
+  conv2d, conv2dTranspose, convOutputSize, convTransposeOutputSize, maxPool2d, noGrad, runtime, sub, tuneShapesOf, upsampleNearest,
 } from '../engine/index.ts';
 
 export type Padding = 'same' | 'valid';
@@ -92,6 +92,19 @@ export function convGeometries(spec: ModelSpec, N: number, h: number, w: number)
     [H, W] = [oh, ow];
   }
   return out;
+}
+
+/**
+ * The conv shape-roles a training step of the spec launches, for the autotuner: each conv layer's
+ * forward and input-gradient kernels, except the first conv layer's gradient towards the model's
+ * input, which training never computes (nothing before it has parameters). A later layer of the
+ * same geometry still brings that role in.
+ */
+export function trainingTuneShapes(spec: ModelSpec, N: number, h: number, w: number): TuneShape[] {
+  const first = spec.layers.find((l) => l.type === 'conv2d' || l.type === 'conv2dTranspose');
+  // A transposed conv's input gradient is computed by the forward conv kernel, and vice versa.
+  const unused = first?.type === 'conv2dTranspose' ? 'forward' : 'input-grad';
+  return convGeometries(spec, N, h, w).flatMap((g, i) => tuneShapesOf(g).filter((s) => i > 0 || s.role !== unused));
 }
 
 /** The parameters a spec needs, named `layers.{i}.weight` / `layers.{i}.bias`, Glorot-uniform weights, zero biases. */

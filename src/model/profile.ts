@@ -11,8 +11,8 @@
  */
 import { Adam, EngineError, MAX_PROFILED_DISPATCHES, type ProfiledDispatch, type Role, Rng, type Tensor, kernelRow, runtime, tensor } from '../engine/index.ts';
 import { type TrainConfig, configSpec } from './config.ts';
-import { Model, convGeometries } from './layers.ts';
-import { type TuneStore, autotune, tuneShapesOf } from '../engine/autotune.ts';
+import { Model, trainingTuneShapes } from './layers.ts';
+import { type TuneStore, autotune } from '../engine/autotune.ts';
 import { trainStep } from './trainer.ts';
 
 export type Phase = 'data' | 'forward' | 'loss' | 'backward' | 'optimizer';
@@ -184,7 +184,7 @@ export async function profileStep(config: TrainConfig, capacity = MAX_PROFILED_D
   }
   // The kernels training would run: the autotuner's choices at this step's shapes.
   const size = config.preset === 'seed' ? config.imageSize : config.patchSize;
-  if (tune) await autotune(convGeometries(configSpec(config), config.batchSize, size, size).flatMap(tuneShapesOf), tune);
+  if (tune) await autotune(trainingTuneShapes(configSpec(config), config.batchSize, size, size), tune);
   const bench = stepBench(config);
   try {
     const warm = bench.step(1);

@@ -11,15 +11,14 @@
  */
 import { DeviceLostError } from '../engine/errors.ts';
 import { Rng } from '../engine/random.ts';
-import { type TuneStore, autotune, describeTuning, tuneShapesOf } from '../engine/autotune.ts';
-import type { ConvGeometry } from '../engine/ops/conv2d.ts';
+import { type TuneShape, type TuneStore, autotune, describeTuning } from '../engine/autotune.ts';
 import { type BuiltinSet, loadBuiltin } from '../data/builtin.ts';
 import { DataError, type LoadReport, type NamedBytes, type NamedImage, decodeAll, resizeAll } from '../data/dataset.ts';
 import { splitIndices } from '../data/images.ts';
 import { type NoiseConfig, type TrainConfig, configSpec, validateConfig } from './config.ts';
 import { readCheckpoint, saveCheckpoint, loadIntoModel } from './checkpoint.ts';
 import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './evaluate.ts';
-import { Model, convGeometries, traceModel } from './layers.ts';
+import { Model, traceModel, trainingTuneShapes } from './layers.ts';
 import { type EpochRecord, type PreviewEvent, type StepEvent, Trainer, type TrainerState } from './trainer.ts';
 
 export { CancelledError, denoiseImage, evaluate } from './evaluate.ts';
@@ -80,12 +79,12 @@ export interface SessionResult {
 }
 
 /** The autotuner over the training shapes, its stage and a log line per choice. */
-async function tuneKernels(geometries: ConvGeometry[], tune: NonNullable<SessionInput['tune']>, hooks: SessionHooks, signal?: AbortSignal): Promise<void> {
+async function tuneKernels(shapes: TuneShape[], tune: NonNullable<SessionInput['tune']>, hooks: SessionHooks, signal?: AbortSignal): Promise<void> {
   const stage = 'measuring the conv kernels on this device';
   hooks.onStage?.(stage);
   let results;
   try {
-    results = await autotune(geometries.flatMap(tuneShapesOf), {
+    results = await autotune(shapes, {
       store: tune.store, force: tune.force, signal, onProgress: (done, total) => hooks.onStage?.(stage, done, total),
     });
   } catch (e) {
@@ -163,7 +162,7 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
   const inputSize = side;
   const flops = traceModel(spec, inputSize, inputSize).reduce((a, l) => a + l.flops, 0);
   log(`model '${c.preset}': ${model.parameterCount} parameters, ${(flops / 1e6).toFixed(1)} MFLOP per ${inputSize}x${inputSize} image forward`);
-  if (input.tune) await tuneKernels(convGeometries(spec, c.batchSize, side, side), input.tune, hooks, signal);
+  if (input.tune) await tuneKernels(trainingTuneShapes(spec, c.batchSize, side, side), input.tune, hooks, signal);
 
   // The checkpoint closure and the trainer refer to each other: declare, then build.
   let trainer: Trainer;
