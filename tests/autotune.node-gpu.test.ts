@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileTuneStore, tuneCachePath } from '../cli/tuneStore.ts';
-import { type TuneStore, autotune, mismatch, tuneShapesOf } from '../src/engine/autotune.ts';
+import { TUNED_ROLES, type TuneStore, autotune, checkGeometry, mismatch, tuneShapesOf } from '../src/engine/autotune.ts';
 import { type ConvGeometry, clearTuned, conv2d, currentAdapterKey, runtime, shapeKey, tensor, tunedFamily } from '../src/engine/index.ts';
-import type { Family } from '../src/engine/kernels.ts';
+import { type Family, familiesFor, pickKernel } from '../src/engine/kernels.ts';
 import { convGeometries } from '../src/model/layers.ts';
 import { presetSpec } from '../src/model/config.ts';
 import { useNodeEngine } from './support/node-gpu.ts';
@@ -44,29 +44,34 @@ async function dispatched(fn: () => Promise<unknown> | unknown): Promise<string[
 }
 
 describe('autotune', () => {
-  it('times both families at the shape, keeps the fastest, and the auto variant launches it', async () => {
+  it('times every family at the shape, keeps the fastest, and the auto variant launches it', async () => {
     clearTuned();
     const store = memoryStore();
-    const [fwd, dx] = await autotune(tuneShapesOf(g), { store });
-    for (const r of [fwd, dx]) {
+    const results = await autotune(tuneShapesOf(g), { store });
+    expect(results.map((r) => r.key)).toEqual(TUNED_ROLES.map((role) => shapeKey(role, { ...g })));
+    const [fwd, dx, dw] = results;
+    for (const [role, r] of TUNED_ROLES.map((role, i) => [role, results[i]] as const)) {
       expect(r.cached).toBe(false);
-      expect(['tiled', 'shared']).toContain(r.choice);
-      // Both were timed, or the other was dropped with its reason.
-      const other = r.choice === 'tiled' ? 'shared' : 'tiled';
       expect(r.ms[r.choice]).toBeGreaterThan(0);
-      if (r.ms[other] === undefined) expect(r.rejected[other]).toMatch(/first call took/);
-      else expect(r.ms[r.choice]!).toBeLessThanOrEqual(r.ms[other]!);
+      // Every other family was timed (a challenger must beat tiled by 3% to be chosen), or
+      // dropped with its reason.
+      for (const other of familiesFor('conv2d', role, { ...g }).filter((f) => f !== 'naive' && f !== r.choice)) {
+        if (r.ms[other] === undefined) expect(r.rejected[other], `${role} ${other}`).toMatch(/first call took/);
+        else expect(r.ms[r.choice]!, `${role} ${other}`).toBeLessThanOrEqual(r.ms[other]! / 0.97);
+      }
     }
     expect(tunedFamily('forward', { ...g })).toBe(fwd.choice);
     expect(store.saves).toBe(1);
-    expect(store.data[currentAdapterKey()]).toEqual({ [shapeKey('forward', { ...g })]: fwd.choice, [shapeKey('input-grad', { ...g })]: dx.choice });
+    expect(store.data[currentAdapterKey()]).toEqual({
+      [shapeKey('forward', { ...g })]: fwd.choice, [shapeKey('input-grad', { ...g })]: dx.choice, [shapeKey('weight-grad', { ...g })]: dw.choice,
+    });
 
     const ran = await dispatched(() => {
       const x = tensor(new Float32Array(2 * 12 * 12 * 8).fill(0.5), [2, 12, 12, 8]);
       const w = tensor(new Float32Array(9 * 8 * 8).fill(0.1), [3, 3, 8, 8]);
       conv2d(x, w, null).dispose();
     });
-    expect(ran).toEqual([fwd.choice === 'tiled' ? 'conv2d_tiled' : 'conv2d_shared']);
+    expect(ran).toEqual([pickKernel('conv2d', 'forward', fwd.choice, { ...g }).name]);
   });
 
   it('a store hands the choices to the next run, which measures nothing; force measures again', async () => {
@@ -77,12 +82,22 @@ describe('autotune', () => {
     let results: Awaited<ReturnType<typeof autotune>> = [];
     const ran = await dispatched(async () => { results = await autotune(tuneShapesOf(g), { store }); });
     expect(ran).toEqual([]);
-    expect(results.map((r) => r.cached)).toEqual([true, true]);
+    expect(results.map((r) => r.cached)).toEqual([true, true, true]);
     expect(store.saves).toBe(1); // nothing new to save
     const again = await dispatched(async () => { results = await autotune(tuneShapesOf(g), { store, force: true }); });
     expect(again.length).toBeGreaterThan(4);
-    expect(results.map((r) => r.cached)).toEqual([false, false]);
+    expect(results.map((r) => r.cached)).toEqual([false, false, false]);
     expect(store.saves).toBe(2);
+  });
+
+  it('the check runs at batch 1, a weight gradient on at most 64 x 64 output pixels (where the naive kernel is still a reference)', () => {
+    const big: ConvGeometry = { N: 4, H: 256, W: 321, CI: 64, OH: 256, OW: 321, CO: 64, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 };
+    expect(checkGeometry('forward', big)).toEqual({ ...big, N: 1 });
+    expect(checkGeometry('input-grad', big)).toEqual({ ...big, N: 1 });
+    expect(checkGeometry('weight-grad', big)).toEqual({ ...big, N: 1, OH: 64, OW: 64, H: 66, W: 66 });
+    const strided: ConvGeometry = { N: 8, H: 128, W: 128, CI: 3, OH: 63, OW: 63, CO: 32, KH: 3, KW: 3, S: 2, PT: 0, PL: 0 };
+    expect(checkGeometry('weight-grad', strided)).toEqual({ ...strided, N: 1 }); // small enough already
+    expect(checkGeometry('weight-grad', g)).toEqual({ ...g, N: 1 });
   });
 
   it('a kernel whose output differs from the naive kernel is rejected (NaN included)', () => {
@@ -135,8 +150,9 @@ describe('autotune', () => {
       const x = tensor(new Float32Array(2 * 32 * 32 * C).fill(0.5), [2, 32, 32, C]); // as in training: no gradient
       const orig = rt.launch.bind(rt);
       rt.launch = (name, args) => {
-        if (name.startsWith('conv2d') && args.dims?.KH !== undefined && !name.includes('filter') && !name.includes('bias')) {
-          seen.add(shapeKey(name.includes('transpose') ? 'input-grad' : 'forward', args.dims));
+        if (name.startsWith('conv2d') && args.dims?.KH !== undefined && !name.includes('bias')) {
+          const role = name.includes('filter') ? 'weight-grad' : name.includes('transpose') ? 'input-grad' : 'forward';
+          seen.add(shapeKey(role, args.dims));
         }
         orig(name, args);
       };
@@ -150,7 +166,7 @@ describe('autotune', () => {
       }
       const tuned = trainingTuneShapes(spec, 2, 32, 32).map((s) => shapeKey(s.role, { ...s.g }));
       expect([...seen].sort(), preset).toEqual([...new Set(tuned)].sort());
-      expect(tuned.length, `${preset}: every conv's two roles but the first layer's input gradient`).toBe(2 * convGeometries(spec, 2, 32, 32).length - 1);
+      expect(tuned.length, `${preset}: every conv's three roles but the first layer's input gradient`).toBe(3 * convGeometries(spec, 2, 32, 32).length - 1);
       model.dispose();
     }
   });

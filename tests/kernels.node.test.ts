@@ -124,7 +124,7 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow']);
     expect(familiesFor('conv2d', 'input-grad', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
-    expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled']);
+    expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled', 'wide']);
   });
 
   it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {

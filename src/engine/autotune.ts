@@ -1,13 +1,13 @@
 /**
- * The autotuner: for each conv role (forward, input gradient) and geometry in use, times every
- * kernel family that serves it (src/engine/kernels.ts familiesFor: the register-tiled kernels CPU
- * adapters want, the workgroup-memory ones real GPUs usually want) on this device and keeps the
- * fastest for the 'auto' conv variant (src/engine/tuning.ts). The weight gradient has one fast
- * family (tiled, split-K) and is not tuned.
+ * The autotuner: for each conv role (forward, input gradient, weight gradient) and geometry in use,
+ * times every kernel family that serves it (src/engine/kernels.ts familiesFor: the register-tiled
+ * kernels CPU adapters want, the workgroup-memory ones real GPUs usually want) on this device and
+ * keeps the fastest for the 'auto' conv variant (src/engine/tuning.ts).
  *
  * Per shape:
  *  1. Check. Each family runs the shape at batch 1 on seeded inputs and must match the naive
- *     kernel there within the conv tolerance; one that does not is rejected, with the numbers.
+ *     kernel there within the conv tolerance; one that does not is rejected, with the numbers. A
+ *     weight gradient is checked on at most CHECK_SIDE x CHECK_SIDE output pixels (checkGeometry).
  *  2. Screen. Each family's first full-size call is timed (wall clock); one over SCREEN x the
  *     fastest (and SCREEN_MIN_MS) is dropped without sampling: on a CPU adapter, where sampling a
  *     slow kernel would cost seconds. On a GPU one call is too short to judge and none is dropped.
@@ -19,7 +19,7 @@
  * a file under Node (cli/tuneStore.ts), IndexedDB in the page (src/app/tuneStore.ts).
  */
 import { type Family, type Role, familiesFor } from './kernels.ts';
-import { type ConvGeometry, convForward, convTranspose, tolerance } from './ops/conv2d.ts';
+import { type ConvGeometry, convForward, convTranspose, filterGrad, tolerance } from './ops/conv2d.ts';
 import { Rng, randomUniform } from './random.ts';
 import { type Tensor, tensor } from './tensor.ts';
 import { oursTimer } from './timing.ts';
@@ -27,8 +27,8 @@ import { currentAdapterKey, setTuned, shapeKey, tunedFamily } from './tuning.ts'
 
 /** A conv role the tuner chooses a family for, at a geometry. */
 export interface TuneShape { role: TunedRole; g: ConvGeometry }
-export type TunedRole = Extract<Role, 'forward' | 'input-grad'>;
-export const TUNED_ROLES: readonly TunedRole[] = ['forward', 'input-grad'];
+export type TunedRole = Extract<Role, 'forward' | 'input-grad' | 'weight-grad'>;
+export const TUNED_ROLES: readonly TunedRole[] = ['forward', 'input-grad', 'weight-grad'];
 
 export interface TuneResult {
   key: string;
@@ -69,6 +69,26 @@ const SAMPLE_MS = 10;
 /** A challenger must be this much faster than tiled to replace it. */
 const MARGIN = 0.97;
 
+/**
+ * Output rows and columns a weight-gradient check keeps. The naive kernel adds every pixel serially
+ * in float32: past some 16k pixels its own rounding error outgrows the conv tolerance (on an H200
+ * it failed every family at 256x256 and 321x481), so it stops being a reference there.
+ */
+const CHECK_SIDE = 64;
+
+/**
+ * The geometry a role is checked at: batch 1; for the weight gradient also at most CHECK_SIDE x
+ * CHECK_SIDE output pixels, with the input rows and columns their taps reach (the same kernel
+ * paths: taps outside the input read zeros, as padding).
+ */
+export function checkGeometry(role: TunedRole, g: ConvGeometry): ConvGeometry {
+  if (role !== 'weight-grad') return { ...g, N: 1 };
+  const OH = Math.min(g.OH, CHECK_SIDE), OW = Math.min(g.OW, CHECK_SIDE);
+  const H = OH < g.OH ? Math.min(g.H, (OH - 1) * g.S + g.KH) : g.H;
+  const W = OW < g.OW ? Math.min(g.W, (OW - 1) * g.S + g.KW) : g.W;
+  return { ...g, N: 1, OH, OW, H, W };
+}
+
 /** Tunes every distinct shape (skipping those already chosen unless `force`), then saves. */
 export async function autotune(shapes: TuneShape[], opts: TuneOptions = {}): Promise<TuneResult[]> {
   const adapter = currentAdapterKey();
@@ -106,6 +126,7 @@ export const tuneShapesOf = (g: ConvGeometry): TuneShape[] => TUNED_ROLES.map((r
 function inputs(role: TunedRole, g: ConvGeometry, seed: number): Tensor[] {
   const rng = new Rng(seed);
   const rand = (shape: number[]) => tensor(randomUniform(rng, shape.reduce((p, q) => p * q, 1)), shape);
+  if (role === 'weight-grad') return [rand([g.N, g.H, g.W, g.CI]), rand([g.N, g.OH, g.OW, g.CO])];
   const w = rand([g.KH, g.KW, g.CI, g.CO]);
   return role === 'forward'
     ? [rand([g.N, g.H, g.W, g.CI]), w, rand([g.CO])]
@@ -113,6 +134,7 @@ function inputs(role: TunedRole, g: ConvGeometry, seed: number): Tensor[] {
 }
 
 function launch(role: TunedRole, t: Tensor[], g: ConvGeometry, f: Family): Tensor {
+  if (role === 'weight-grad') return filterGrad(t[0], t[1], g, f);
   return role === 'forward' ? convForward(t[0], t[1], t[2], g, 'none', f) : convTranspose(t[0], t[1], null, g, 'none', f);
 }
 
@@ -149,8 +171,8 @@ async function measure(key: string, s: TuneShape, reps: number): Promise<TuneRes
   };
   if (families.length < 2) return result({});
 
-  // 1. Each family against the naive kernel at batch 1.
-  const g1 = { ...g, N: 1 };
+  // 1. Each family against the naive kernel at batch 1 (checkGeometry).
+  const g1 = checkGeometry(role, g);
   const small = inputs(role, g1, 1);
   const [want, ...got] = await outputs(role, small, g1, ['naive', ...families]);
   for (const t of small) t.dispose();

@@ -15,8 +15,8 @@ export type Dims = Record<string, number>;
 export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'optimizer' | 'metric' | 'data' | 'autograd';
 /** Kernel families: naive (one output an invocation), tiled (register tiles, no workgroup memory:
  * what CPU adapters want), shared and shared64 (workgroup-memory tiles of 32 x 32 and 64 x 64
- * outputs: what real GPUs usually want, the larger for larger layers), wide (forward only: 64 x 64
- * tiles for workgroups of 256, loads issued a step ahead, split-K for small outputs) and narrow
+ * outputs: what real GPUs usually want, the larger for larger layers), wide (forward and weight
+ * gradient: 64 x 64 tiles for workgroups of 256, loads issued a step ahead, split-K) and narrow
  * (forward and input gradient, outputs of at most 4 channels: a pixel an invocation, weights in
  * workgroup memory). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'only';
@@ -167,6 +167,10 @@ function convRows(): RowSpec[] {
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled.C) },
     { ...dw, name: 'conv2d_backward_filter_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
+    // One workgroup of 256 per 64-tap x 64-channel block of dw and slice of the pixel sum (KS: the
+    // split filterGrad chose); conv2d_backward_filter_sum adds the slices.
+    { ...dw, name: 'conv2d_backward_filter_wide', variant: 'wide', wg: 256, perInvocation: 16,
+      invocations: (d) => 256 * (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, 64) * cdiv(d.CO, 64) },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

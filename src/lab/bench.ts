@@ -7,11 +7,12 @@
  */
 import { initEngine, runtime } from '../engine/runtime.ts';
 import { type Dims, KERNELS, familiesFor, pickKernel } from '../engine/kernels.ts';
-import { type TuneShape, autotune, describeTuning, tuneShapesOf } from '../engine/autotune.ts';
+import { TUNED_ROLES, type TuneShape, autotune, describeTuning } from '../engine/autotune.ts';
+import { convGeometries, trainingTuneShapes } from '../model/layers.ts';
 import { getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
 import { geom } from './cases.ts';
 import { tunedFamily } from '../engine/tuning.ts';
-import { PRESET_SPECS, type RowSpec, selectRows, traceLayers } from './benchRows.ts';
+import { PRESET_SPECS, type RowSpec, selectRows } from './benchRows.ts';
 import type { BenchFamily, BenchResult, BenchRow } from './benchTable.ts';
 import { type Validation, makeWork, referenceAffordable } from './benchWork.ts';
 import { type Peak, measurePeak } from './peak.ts';
@@ -73,20 +74,21 @@ export function rates(flop: number, bytes: number, ms: number, peak: Peak): Pick
 
 // ---- conv families ----------------------------------------------------------------------------
 
-const TUNED = new Set(['forward', 'input-grad']);
+const TUNED = new Set<string>(TUNED_ROLES);
 
-/** The conv shapes the rows run that the autotuner chooses for: kernel rows, steps' and inference's layers. */
+/**
+ * The conv shape-roles the rows run, which the autotuner chooses for: a kernel row's own, a
+ * training step's as training tunes them (src/model/layers.ts trainingTuneShapes), inference's
+ * forward convs.
+ */
 export function tuneShapesOfRows(specs: RowSpec[]): TuneShape[] {
   const out: TuneShape[] = [];
-  const layers = (preset: keyof typeof PRESET_SPECS, N: number, h: number, w: number) => {
-    for (const l of traceLayers(PRESET_SPECS[preset], N, h, w)) if (l.kind === 'conv' || l.kind === 'convT') out.push(...tuneShapesOf(geom(l.dims)));
-  };
   for (const s of specs) {
     const j = s.job;
     if (j.type === 'kernel' && KERNELS[j.kernel].op === 'conv2d' && TUNED.has(KERNELS[j.kernel].role)) {
       out.push({ role: KERNELS[j.kernel].role as TuneShape['role'], g: geom(j.dims) });
-    } else if (j.type === 'step') layers(j.preset, j.batch, j.side, j.side);
-    else if (j.type === 'infer') layers('dncnn', 1, j.height, j.width);
+    } else if (j.type === 'step') out.push(...trainingTuneShapes(PRESET_SPECS[j.preset], j.batch, j.side, j.side));
+    else if (j.type === 'infer') out.push(...convGeometries(PRESET_SPECS.dncnn, 1, j.height, j.width).map((g) => ({ role: 'forward' as const, g })));
   }
   return out;
 }

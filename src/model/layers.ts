@@ -96,8 +96,8 @@ export function convGeometries(spec: ModelSpec, N: number, h: number, w: number)
 
 /**
  * The conv shape-roles a training step of the spec launches, for the autotuner: each conv layer's
- * forward and input-gradient kernels, except the first conv layer's gradient towards the model's
- * input, which training never computes (nothing before it has parameters). A later layer of the
+ * forward, input-gradient and weight-gradient kernels, except the first conv layer's gradient
+ * towards the model's input, which training never computes (nothing before it has parameters). A later layer of the
  * same geometry still brings that role in.
  */
 export function trainingTuneShapes(spec: ModelSpec, N: number, h: number, w: number): TuneShape[] {

@@ -41,8 +41,8 @@ export type ConvPadding = 'same' | 'valid';
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
 /**
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
- * the weight gradient has none and uses tiled), 'wide' (the forward only), 'narrow' (outputs of at
- * most 4 channels: forward and input gradient; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (outputs
+ * of at most 4 channels: forward and input gradient; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -299,6 +299,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
   const what = 'conv2d dw';
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
+  if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g) };
@@ -312,6 +313,34 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
   const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k.name, g), IB: ceilDiv(g.CI, t.R), CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
   runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return dw;
+}
+
+/**
+ * Split-K of conv2d_backward_filter_wide: the N*OH*OW pixel sum in KS slices of MPER (whole steps
+ * of 16), enough for SPLIT_TARGET invocations over its 64 x 64 blocks of dw, each slice at least
+ * SPLIT_MIN_PIXELS pixels (as the tiled kernels' split).
+ */
+export function wideFilterSplit(g: ConvGeometry): { KS: number; MPER: number } {
+  const M = g.N * g.OH * g.OW;
+  const blocks = ceilDiv(g.KH * g.KW * g.CI, 64) * ceilDiv(g.CO, 64);
+  const want = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / (KERNELS.conv2d_backward_filter_wide.wg * blocks)), Math.floor(M / SPLIT_MIN_PIXELS)));
+  const MPER = ceilDiv(ceilDiv(M, want), 16) * 16;
+  return { KS: ceilDiv(M, MPER), MPER };
+}
+
+/** The weight gradient by conv2d_backward_filter_wide, split-K (wideFilterSplit) with conv2d_backward_filter_sum adding the slices. */
+function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Tensor {
+  const what = 'conv2d dw';
+  const { KS, MPER } = wideFilterSplit(g);
+  const K = g.KH * g.KW * g.CI;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
+  const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, 64), NB: ceilDiv(g.CO, 64), KS, MPER };
+  runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
   if (KS > 1) {
     sumSlicesInto(part, dw, KS);
     part.dispose(); // safe with the pending sum dispatch: later commands run after it
