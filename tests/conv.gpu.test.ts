@@ -294,50 +294,35 @@ describe('kernel selection', () => {
     expect(r.transposeTiled).toBe('conv2d_transpose_tiled_scalar conv2d_tiled_scalar conv2d_backward_filter_tiled_scalar');
   });
 
-  it('a long pixel sum splits the weight gradient (split-K): the tiled kernel in slices, then conv2d_backward_filter_sum', async () => {
-    const ran = await page().evaluate(async () => {
-      const e = window.engine;
-      const rt = e.runtime();
-      const out: string[] = [];
-      rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
-      const x = e.tensor(new Float32Array(4 * 32 * 32 * 5).fill(0.5), [4, 32, 32, 5]);
-      const w = e.requireGrad(e.tensor(new Float32Array(9 * 5 * 8).fill(0.25), [3, 3, 5, 8]));
-      const y = e.conv2d(x, w, null, { variant: 'tiled' });
-      e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
-      const dw = await w.grad!.read();
-      for (const t of [x, w, y]) t.dispose();
-      rt.onDispatch = null;
-      return { kernels: out.join(' '), dw0: dw[0], dwCenter: dw[4 * 5 * 8] };
+  // 4096 pixels of 0.5 against dy = 1: dw[kh,kw,ci,co] = 0.5 * (pixels whose tap lands inside), exact
+  // in float32. The tiled kernels split by rows of pixels, the wide one in four slices of 1024 pixels
+  // for its one 64 x 64 block of dw (the fewest pixels a slice keeps).
+  for (const [variant, kernels] of [
+    ['tiled', 'conv2d_tiled conv2d_backward_filter_tiled conv2d_backward_filter_sum'],
+    ['wide', 'conv2d_wide conv2d_backward_filter_wide conv2d_backward_filter_sum'],
+  ] as const) {
+    it(`a long pixel sum splits the ${variant} weight gradient (split-K): ${kernels}`, async () => {
+      const ran = await page().evaluate(async (variant) => {
+        const e = window.engine;
+        const rt = e.runtime();
+        const out: string[] = [];
+        rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
+        const x = e.tensor(new Float32Array(4 * 32 * 32 * 5).fill(0.5), [4, 32, 32, 5]);
+        const w = e.requireGrad(e.tensor(new Float32Array(9 * 5 * 8).fill(0.25), [3, 3, 5, 8]));
+        const y = e.conv2d(x, w, null, { variant });
+        e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
+        const dw = await w.grad!.read();
+        for (const t of [x, w, y]) t.dispose();
+        rt.onDispatch = null;
+        const split = e.wideFilterSplit({ N: 4, H: 32, W: 32, CI: 5, OH: 32, OW: 32, CO: 8, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 });
+        return { kernels: out.join(' '), split, dw0: dw[0], dwCenter: dw[4 * 5 * 8] };
+      }, variant);
+      expect(ran.kernels).toBe(kernels);
+      if (variant === 'wide') expect(ran.split).toEqual({ KS: 4, MPER: 1024 });
+      expect(ran.dwCenter).toBe(0.5 * 4 * 32 * 32);
+      expect(ran.dw0).toBe(0.5 * 4 * 31 * 31);
     });
-    expect(ran.kernels).toBe('conv2d_tiled conv2d_backward_filter_tiled conv2d_backward_filter_sum');
-    // dw[kh,kw,ci,co] = sum over pixels of x * dy = 0.5 * (pixels whose tap lands inside): exact in float32.
-    expect(ran.dwCenter).toBe(0.5 * 4 * 32 * 32);
-    expect(ran.dw0).toBe(0.5 * 4 * 31 * 31);
-  });
-
-  it('a long pixel sum splits the wide weight gradient (split-K): conv2d_backward_filter_wide in slices, then conv2d_backward_filter_sum', async () => {
-    const ran = await page().evaluate(async () => {
-      const e = window.engine;
-      const rt = e.runtime();
-      const out: string[] = [];
-      rt.onDispatch = (k) => { if (k.startsWith('conv2d')) out.push(k); };
-      const x = e.tensor(new Float32Array(4 * 32 * 32 * 5).fill(0.5), [4, 32, 32, 5]);
-      const w = e.requireGrad(e.tensor(new Float32Array(9 * 5 * 8).fill(0.25), [3, 3, 5, 8]));
-      const y = e.conv2d(x, w, null, { variant: 'wide' });
-      e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
-      const dw = await w.grad!.read();
-      for (const t of [x, w, y]) t.dispose();
-      rt.onDispatch = null;
-      const split = e.wideFilterSplit({ N: 4, H: 32, W: 32, CI: 5, OH: 32, OW: 32, CO: 8, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 });
-      return { kernels: out.join(' '), split, dw0: dw[0], dwCenter: dw[4 * 5 * 8] };
-    });
-    // 4096 pixels for one 64 x 64 block of dw: four slices of 1024 (the fewest pixels a slice keeps).
-    expect(ran.split).toEqual({ KS: 4, MPER: 1024 });
-    expect(ran.kernels).toBe('conv2d_wide conv2d_backward_filter_wide conv2d_backward_filter_sum');
-    // dw[kh,kw,ci,co] = 0.5 * (pixels whose tap lands inside): exact in float32.
-    expect(ran.dwCenter).toBe(0.5 * 4 * 32 * 32);
-    expect(ran.dw0).toBe(0.5 * 4 * 31 * 31);
-  });
+  }
 
   it('a small output with a long tap sum splits the wide forward (split-K): conv2d_wide in slices, then conv2d_split_sum adds bias and activation', async () => {
     const ran = await page().evaluate(async () => {
