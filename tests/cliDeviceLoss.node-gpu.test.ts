@@ -42,5 +42,10 @@ describe('npm run train: a lost GPU device', () => {
     const ck = readCheckpoint(new Uint8Array(readFileSync(`${RUN}/checkpoint.safetensors`)), 'checkpoint.safetensors');
     expect(ck.meta.epoch).toBe(2);
     expect(existsSync(`${RUN}/metrics.json`)).toBe(true);
+    // The history still starts at epoch 1: the checkpoint carried the epoch before the loss.
+    expect((ck.meta.history as { epoch: number }[]).map((r) => r.epoch)).toEqual([1, 2]);
+    const csv = readFileSync(`${RUN}/history.csv`, 'utf8').trim().split('\n');
+    expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([1, 2]);
+    expect(JSON.parse(readFileSync(`${RUN}/metrics.json`, 'utf8')).history.map((r: { epoch: number }) => r.epoch)).toEqual([1, 2]);
   });
 });

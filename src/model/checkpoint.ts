@@ -25,6 +25,8 @@ export interface CheckpointMeta {
   metrics?: Record<string, number>;
   /** The training configuration, to resume with the same settings. */
   config?: unknown;
+  /** Every finished epoch's record (trainer.ts EpochRecord), so that a resumed run's history starts at epoch 1. */
+  history?: unknown;
   createdAt: string;
 }
 

@@ -96,6 +96,13 @@ async function tuneKernels(shapes: TuneShape[], tune: NonNullable<SessionInput['
   if (cached.length) hooks.onLog?.(`autotune: ${cached.length} conv shape${cached.length > 1 ? 's' : ''} as measured before on this device (${cached.map((r) => r.choice).join(', ')})`);
 }
 
+/** The well-formed epoch records of a checkpoint's history up to `epoch` (older files have none). */
+function earlierEpochs(history: unknown, epoch: number): EpochRecord[] {
+  if (!Array.isArray(history)) return [];
+  const fields = ['epoch', 'trainLoss', 'valLoss', 'valPsnr', 'lr', 'seconds'] as const;
+  return history.filter((r): r is EpochRecord => !!r && typeof r === 'object' && fields.every((f) => typeof r[f] === 'number') && r.epoch <= epoch);
+}
+
 async function sourceFiles(src: DataSource, onProgress?: (d: number, t: number) => void): Promise<NamedBytes[]> {
   return 'builtin' in src ? loadBuiltin(src.builtin, src.limit, onProgress) : src.files;
 }
@@ -169,6 +176,7 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
   const checkpoint = () => saveCheckpoint(model, {
     preset: c.preset, epoch: trainer.epoch, noise: c.noise, config: c,
     metrics: trainer.history.length ? { ...trainer.history[trainer.history.length - 1] } : undefined,
+    history: trainer.history.map((r) => ({ ...r })),
   }, trainer.adam);
   // The test's cost from the training speed: a forward pass is about a third of a training step
   // (forward + backward), per pixel; 1.5x for noise, clipping and the metrics.
@@ -190,6 +198,9 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
       await loadIntoModel(model, ck.params, input.resume.name);
       if (ck.optimizer) trainer.adam.writeState(ck.optimizer);
       trainer.epoch = Math.min(ck.meta.epoch, c.epochs);
+      // The epochs before it, so that the history (history.csv, loss.png) still starts at epoch 1
+      // after a resume (after a lost device, the CLI resumes from the last epoch's checkpoint).
+      trainer.history.push(...earlierEpochs(ck.meta.history, trainer.epoch));
       log(`resumed from ${input.resume.name} at epoch ${trainer.epoch}`);
     }
     hooks.onTrainer?.(trainer);
