@@ -203,9 +203,9 @@ const ROWS: RowSpec[] = [
   { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'F'],
     invocations: (d) => d.N * d.H * d.W * d.C, flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
     reference: 'upsampleNearestBackward', backward: [] },
-  // One workgroup per chunk of a segment, a tree reduction in workgroup memory.
-  { name: 'reduce', op: 'loss', role: 'metric', variant: 'only', wg: 256, perInvocation: 0, dims: ['segments', 'segLen', 'chunks'],
-    invocations: (d) => d.segments * d.chunks * 256, workgroups: (d) => d.segments * d.chunks,
+  // One workgroup per chunk of a segment, summed in workgroup memory.
+  { name: 'reduce', op: 'loss', role: 'metric', variant: 'only', wg: 64, perInvocation: 0, dims: ['segments', 'segLen', 'chunks'],
+    invocations: (d) => d.segments * d.chunks * 64, workgroups: (d) => d.segments * d.chunks,
     flops: (d) => 3 * d.segments * d.segLen, bytes: (d) => 8 * d.segments * d.segLen + 4 * d.segments * d.chunks,
     reference: 'mse', backward: ['reduce_backward'] },
   elementwise('reduce_backward', 'loss', 'input-grad', 3, 12, 'mseBackward'),

@@ -5,11 +5,11 @@
  * unary.wgsl via negTenLog10 (MSE -> PSNR).
  *
  * Reduction design: a segment (the whole tensor for a loss, one image for a metric) is cut into
- * chunks of CHUNK = 4096 elements, one workgroup each (256 invocations x 16 strided terms, then a
- * tree in workgroup memory). A segment longer than one chunk takes a second pass (MODE 2, plain
- * sums) over its partial sums, recursively, so a 1M-element batch uses 256 workgroups in pass 1
- * instead of one, and its float32 error stays ~ (16 + 8 + 8) ulps of the sum instead of growing
- * with the length. The mean's 1/L is applied once, in the last pass. `reduceMean(..., { chunkLen:
+ * chunks of CHUNK = 4096 elements, one workgroup each (64 invocations x 64 strided terms with
+ * Kahan's compensation, then two serial levels of 8 in workgroup memory). A segment longer than
+ * one chunk takes a second pass (MODE 2, plain sums) over its partial sums, recursively, so a
+ * 1M-element batch uses 256 workgroups in pass 1 instead of one, and its float32 error stays
+ * ~ (2 + 16) ulps of the sum per pass instead of growing with the length. The mean's 1/L is applied once, in the last pass. `reduceMean(..., { chunkLen:
  * Infinity })` is the naive variant (one workgroup per segment, one pass), kept for tests.
  */
 import { record } from '../autograd.ts';
@@ -20,8 +20,8 @@ import { negTenLog10 } from './elementwise.ts';
 import { REDUCE } from '../kernels.ts';
 
 /** GPU vs float64 reference for the MSE/MAE values and gradients. Forward: terms are >= 0, so the
- * bound is relative: ~1.5 ulp per term, 16 serial + 8 tree levels per pass, two passes up to 16M
- * elements: < 45 ulps = 2.7e-6; rtol 1e-5 leaves room for a third pass. Gradients: two or three
+ * bound is relative: ~2 ulps for the compensated serial sums and 16 serial adds per pass, two
+ * passes up to 16M elements: < 45 ulps = 2.7e-6; rtol 1e-5 leaves room for a third pass. Gradients: two or three
  * roundings (a - b, scale, * g), so also relative; atol only absorbs flush-to-zero of denormals. */
 export const tolerance = { atol: 1e-12, rtol: 1e-5 };
 
@@ -30,7 +30,7 @@ export const tolerance = { atol: 1e-12, rtol: 1e-5 };
  * elsewhere. So the tolerance is mostly absolute, in dB. */
 export const psnrTolerance = { atol: 2e-5, rtol: 1e-6 };
 
-/** Elements per workgroup in a pass: 16 serial terms per invocation (see the error bound above). */
+/** Elements per workgroup in a pass: 64 compensated serial terms per invocation (see the error bound above). */
 export const CHUNK = 4096;
 
 export type ReduceKind = 'sqdiff' | 'absdiff';
