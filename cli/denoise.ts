@@ -59,10 +59,10 @@ function resultLine(item: InputItem, r: DenoiseJobResult): string {
     `${r.tiles} tile${r.tiles > 1 ? 's' : ''} of up to ${r.tile} px, ${formatDuration(r.seconds)}${score}`;
 }
 
-/** Formats a backend would have to decode, for `auto`: JPEG, BMP and WebP need the browser. */
+/** Formats a backend would have to decode, for `auto`: BMP and WebP need the browser. */
 function browserOnlyInputs(items: InputItem[]): string | undefined {
-  const formats = new Set(items.filter((i) => i.bytes).map((i) => sniffImageFormat(i.bytes!)).filter((f) => f && f !== 'png'));
-  return formats.size ? `${[...formats].join(', ').toUpperCase()} input needs a browser to decode (Node decodes PNG only)` : undefined;
+  const formats = new Set(items.filter((i) => i.bytes).map((i) => sniffImageFormat(i.bytes!)).filter((f) => f && f !== 'png' && f !== 'jpeg'));
+  return formats.size ? `${[...formats].join(', ').toUpperCase()} input needs a browser to decode (Node decodes PNG and JPEG)` : undefined;
 }
 
 async function runBatch(backend: InferenceBackend, args: DenoiseArgs, items: InputItem[], failures: { label: string; reason: string; input: boolean }[]): Promise<DenoiseJobResult[]> {

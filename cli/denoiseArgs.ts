@@ -14,7 +14,7 @@ export const DENOISE_HELP = `Denoise photos with a pretrained (or your own) mode
 usage: npm run denoise -- INPUT... [options]
 
   INPUT               image files, folders (searched recursively) or .zip archives; gray or
-                      colour. PNG under the Node backend; PNG, JPEG, BMP and WebP in the browser
+                      colour. PNG and JPEG under the Node backend; BMP and WebP too in the browser
                       (--backend browser; auto picks it for such files when Chromium is there)
 output
   --out PATH          one image: the output file (.png) or a folder; several: a folder

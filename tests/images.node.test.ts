@@ -124,9 +124,32 @@ describe('decode errors', () => {
     expect((await decodeError(bytes, 'bad.png')).message).toMatch(/^bad\.png: corrupt PNG: /);
   });
 
-  it('explains that JPEG needs a browser in Node', async () => {
+  it('explains that BMP and WebP need a browser in Node; a broken JPEG is reported as such', async () => {
+    const bmp = new Uint8Array([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0, 0x28, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0]);
+    expect((await decodeError(bmp, 'a.bmp')).message).toMatch(/a\.bmp: decoding BMP needs a browser/);
     const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    expect((await decodeError(jpeg, 'a.jpg')).message).toMatch(/a\.jpg: decoding JPEG needs a browser/);
+    expect((await decodeError(jpeg, 'a.jpg')).message).toMatch(/^a\.jpg: corrupt or unsupported JPEG: /);
+  });
+
+  it('decodes JPEG in Node: colour and gray pictures, values within JPEG rounding of the original', async () => {
+    const { encode } = await import('jpeg-js');
+    // A smooth 40x24 colour gradient and its gray version, encoded at quality 100.
+    const W = 40, H = 24;
+    const rgba = new Uint8Array(W * H * 4), gray = new Uint8Array(W * H * 4);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      const i = 4 * (y * W + x);
+      rgba.set([4 * x + 40, 8 * y + 30, 200 - 2 * x - 3 * y, 255], i);
+      const v = 5 * x + 2 * y + 20;
+      gray.set([v, v, v, 255], i);
+    }
+    for (const [src, C] of [[rgba, 3], [gray, 1]] as const) {
+      const bytes = new Uint8Array(encode({ width: W, height: H, data: src }, 100).data);
+      const img = await decodeImageBytes(bytes, 'photo.jpg');
+      expect([img.width, img.height, img.channels]).toEqual([W, H, C]);
+      let worst = 0;
+      for (let p = 0; p < W * H; p++) for (let c = 0; c < C; c++) worst = Math.max(worst, Math.abs(img.data[p * C + c] * 255 - src[4 * p + c]));
+      expect(worst, `${C === 3 ? 'colour' : 'gray'}: largest 8-bit difference`).toBeLessThanOrEqual(4);
+    }
   });
 
   it('describeBytes recognises common non-images', () => {

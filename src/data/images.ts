@@ -7,6 +7,7 @@
  * lazily) are picked at call time, so the module loads in both and browser bundles never
  * pull in pngjs.
  */
+import type * as JpegJs from 'jpeg-js';
 import type * as PngJs from 'pngjs';
 import { zlibSync } from 'fflate';
 import { EngineError } from '../engine/errors.ts';
@@ -384,8 +385,8 @@ export interface DecodeOptions {
  * channels = 1. Alpha is dropped (images are treated as opaque).
  *
  * In a browser: createImageBitmap + OffscreenCanvas (all four formats), without colour-space
- * conversion so the values are the file's. In Node (no createImageBitmap): PNG only, through
- * pngjs, loaded on first use.
+ * conversion so the values are the file's. In Node (no createImageBitmap): PNG through pngjs and
+ * JPEG through jpeg-js, each loaded on first use; BMP and WebP need the browser.
  *
  * Throws ImageDecodeError naming the file for: bytes that are not one of these formats
  * (saying what they look like), a 0 x 0 image, a side above maxSide, a truncated PNG, and any
@@ -424,15 +425,25 @@ export async function decodeImageBytes(bytes: Uint8Array, name: string, options:
       bitmap.close();
     }
   } else {
-    if (format !== 'png') {
-      throw new ImageDecodeError(`${name}: decoding ${format.toUpperCase()} needs a browser (createImageBitmap); outside one only PNG is supported, convert the file to PNG`);
+    if (format !== 'png' && format !== 'jpeg') {
+      throw new ImageDecodeError(`${name}: decoding ${format.toUpperCase()} needs a browser (createImageBitmap); outside one only PNG and JPEG are supported, convert the file to PNG`);
     }
-    const png = await loadPngJs();
     let decoded: { width: number; height: number; data: Uint8Array };
-    try {
-      decoded = png.PNG.sync.read(toBuffer(bytes));
-    } catch (e) {
-      throw new ImageDecodeError(`${name}: corrupt PNG: ${(e as Error).message}`);
+    if (format === 'png') {
+      const png = await loadPngJs();
+      try {
+        decoded = png.PNG.sync.read(toBuffer(bytes));
+      } catch (e) {
+        throw new ImageDecodeError(`${name}: corrupt PNG: ${(e as Error).message}`);
+      }
+    } else {
+      const jpeg = await loadJpegJs();
+      try {
+        // RGBA as the other paths; Adobe/CMYK colour transforms as the file says.
+        decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+      } catch (e) {
+        throw new ImageDecodeError(`${name}: corrupt or unsupported JPEG: ${(e as Error).message}`);
+      }
     }
     ({ width, height } = decoded);
     checkDims(width, height);
@@ -459,6 +470,13 @@ export function rgba8ToImage(rgba: ArrayLike<number>, width: number, height: num
 const PNGJS = 'pngjs';
 async function loadPngJs(): Promise<typeof PngJs> {
   return (await import(/* @vite-ignore */ PNGJS)) as typeof PngJs;
+}
+
+// jpeg-js (pure JavaScript, CommonJS), loaded the same way and only on the Node code path.
+const JPEGJS = 'jpeg-js';
+async function loadJpegJs(): Promise<typeof JpegJs> {
+  const m = (await import(/* @vite-ignore */ JPEGJS)) as typeof JpegJs & { default?: typeof JpegJs };
+  return m.default ?? m;
 }
 
 /** pngjs wants a Node Buffer; this path only runs in Node, where Buffer exists. */
