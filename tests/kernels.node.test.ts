@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
 import { filterGradSplit } from '../src/engine/ops/conv2d.ts';
-import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 
@@ -125,6 +125,13 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'input-grad', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled', 'wide']);
+  });
+
+  it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {
+    const src = source('conv2d_backward_filter_wide');
+    const konst = (k: string) => Number(src.match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+    expect([konst('BK'), konst('BN'), konst('BM')]).toEqual([WIDE_FILTER_TILE.K, WIDE_FILTER_TILE.C, WIDE_FILTER_TILE.M]);
+    expect(KERNELS.conv2d_backward_filter_wide.wg * KERNELS.conv2d_backward_filter_wide.perInvocation).toBe(WIDE_FILTER_TILE.K * WIDE_FILTER_TILE.C);
   });
 
   it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {

@@ -465,19 +465,15 @@ export function rgba8ToImage(rgba: ArrayLike<number>, width: number, height: num
   return { width, height, channels: C, data };
 }
 
-// Typed through a variable so bundlers (vite) do not try to resolve or bundle pngjs, which
-// needs Node's zlib and stream; only the Node code path reaches this.
-const PNGJS = 'pngjs';
-async function loadPngJs(): Promise<typeof PngJs> {
-  return (await import(/* @vite-ignore */ PNGJS)) as typeof PngJs;
-}
-
-// jpeg-js (pure JavaScript, CommonJS), loaded the same way and only on the Node code path.
-const JPEGJS = 'jpeg-js';
-async function loadJpegJs(): Promise<typeof JpegJs> {
-  const m = (await import(/* @vite-ignore */ JPEGJS)) as typeof JpegJs & { default?: typeof JpegJs };
+// The Node decoders, imported on first use through a variable so bundlers (vite) do not try to
+// resolve or bundle them (pngjs needs Node's zlib and stream); only the Node code path reaches
+// this. Both are CommonJS: the module object or its default export, whichever Node hands back.
+async function nodeDecoder<T>(name: 'pngjs' | 'jpeg-js'): Promise<T> {
+  const m = (await import(/* @vite-ignore */ name)) as T & { default?: T };
   return m.default ?? m;
 }
+const loadPngJs = () => nodeDecoder<typeof PngJs>('pngjs');
+const loadJpegJs = () => nodeDecoder<typeof JpegJs>('jpeg-js');
 
 /** pngjs wants a Node Buffer; this path only runs in Node, where Buffer exists. */
 function toBuffer(bytes: Uint8Array): Buffer {

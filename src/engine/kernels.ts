@@ -96,6 +96,8 @@ export const SHARED_TILE = {
   conv2d_wide: { BM: 64, BN: 64 },
 } as const;
 export type SharedKernel = keyof typeof SHARED_TILE;
+/** conv2d_backward_filter_wide's tile: K taps x C channels of dw per workgroup, M pixels a step. */
+export const WIDE_FILTER_TILE = { K: 64, C: 64, M: 16 } as const;
 
 const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
 const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
@@ -170,7 +172,7 @@ function convRows(): RowSpec[] {
     // One workgroup of 256 per 64-tap x 64-channel block of dw and slice of the pixel sum (KS: the
     // split filterGrad chose); conv2d_backward_filter_sum adds the slices.
     { ...dw, name: 'conv2d_backward_filter_wide', variant: 'wide', wg: 256, perInvocation: 16,
-      invocations: (d) => 256 * (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, 64) * cdiv(d.CO, 64) },
+      invocations: (d) => 256 * (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, WIDE_FILTER_TILE.K) * cdiv(d.CO, WIDE_FILTER_TILE.C) },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

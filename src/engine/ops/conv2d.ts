@@ -23,7 +23,7 @@ import { ShapeError } from '../errors.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
-import { ACT, FAMILIES, type Family, KERNELS, type Role, SHARED_TILE, type SharedKernel, TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { ACT, FAMILIES, type Family, KERNELS, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, familiesFor, pickKernel } from '../kernels.ts';
 import { tunedFamily } from '../tuning.ts';
 
 /**
@@ -193,9 +193,8 @@ export function wideSplit(g: ConvGeometry): { KS: number; KPER: number } {
   const t = SHARED_TILE.conv2d_wide;
   const blocks = ceilDiv(g.N * g.OH * g.OW, t.BM) * ceilDiv(g.CO, t.BN);
   const steps = ceilDiv(g.KH * g.KW * g.CI, WIDE_BK);
-  const want = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / (KERNELS.conv2d_wide.wg * blocks)), Math.floor(steps / WIDE_MIN_STEPS)));
-  const KPER = ceilDiv(steps, want) * WIDE_BK;
-  return { KS: ceilDiv(g.KH * g.KW * g.CI, KPER), KPER };
+  const { KS, rowsPer } = splitRows(steps, Math.floor(steps / WIDE_MIN_STEPS), KERNELS.conv2d_wide.wg * blocks);
+  return { KS, KPER: rowsPer * WIDE_BK };
 }
 
 /** The forward conv by conv2d_wide, split-K (wideSplit) with conv2d_split_sum adding the slices. */
@@ -322,15 +321,15 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
 
 /**
  * Split-K of conv2d_backward_filter_wide: the N*OH*OW pixel sum in KS slices of MPER (whole steps
- * of 16), enough for SPLIT_TARGET invocations over its 64 x 64 blocks of dw, each slice at least
- * SPLIT_MIN_PIXELS pixels (as the tiled kernels' split).
+ * of 16 pixels), enough for SPLIT_TARGET invocations over its 64 x 64 blocks of dw, each slice at
+ * least SPLIT_MIN_PIXELS pixels (splitRows, as the tiled kernels' split).
  */
 export function wideFilterSplit(g: ConvGeometry): { KS: number; MPER: number } {
   const M = g.N * g.OH * g.OW;
-  const blocks = ceilDiv(g.KH * g.KW * g.CI, 64) * ceilDiv(g.CO, 64);
-  const want = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET / (KERNELS.conv2d_backward_filter_wide.wg * blocks)), Math.floor(M / SPLIT_MIN_PIXELS)));
-  const MPER = ceilDiv(ceilDiv(M, want), 16) * 16;
-  return { KS: ceilDiv(M, MPER), MPER };
+  const t = WIDE_FILTER_TILE;
+  const blocks = ceilDiv(g.KH * g.KW * g.CI, t.K) * ceilDiv(g.CO, t.C);
+  const { KS, rowsPer } = splitRows(ceilDiv(M, t.M), Math.floor(M / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_wide.wg * blocks);
+  return { KS, MPER: rowsPer * t.M };
 }
 
 /** The weight gradient by conv2d_backward_filter_wide, split-K (wideFilterSplit) with conv2d_backward_filter_sum adding the slices. */
@@ -339,7 +338,7 @@ function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Ten
   const { KS, MPER } = wideFilterSplit(g);
   const K = g.KH * g.KW * g.CI;
   const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
-  const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, 64), NB: ceilDiv(g.CO, 64), KS, MPER };
+  const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
   runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
   if (KS > 1) {
     sumSlicesInto(part, dw, KS);
