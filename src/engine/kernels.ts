@@ -40,6 +40,8 @@ export interface KernelRow {
   wg: number;
   /** Outputs each invocation computes (a register tile), or 0 for a workgroup-cooperative reduction. */
   perInvocation: number;
+  /** What perInvocation counts, where it depends on the shape (the lab shows this instead). */
+  perInvocationText?: string;
   /** The dims the formulas read (and the lab asks for). */
   dims: readonly string[];
   invocations(d: Dims): number;
@@ -199,11 +201,12 @@ const ROWS: RowSpec[] = [
   { name: 'maxpool2d_backward', op: 'maxPool2d', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'OH', 'OW'],
     invocations: (d) => d.N * d.H * d.W * d.C, flops: () => 0, bytes: (d) => 4 * d.N * d.C * (d.H * d.W + 2 * d.OH * d.OW),
     reference: 'maxPool2dBackward', backward: [] },
-  { name: 'upsample_nearest', op: 'upsampleNearest', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'F'],
-    invocations: (d) => d.N * d.H * d.F * d.W * d.F * d.C, flops: () => 0, bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+  // One invocation per upsampleV(d) channels of one input pixel (src/shaders/upsample_nearest.wgsl: why).
+  { name: 'upsample_nearest', op: 'upsampleNearest', role: 'forward', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V*F*F outputs (V = upsampleV channels, each written F x F times)',
+    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / upsampleV(d), flops: () => 0, bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
     reference: 'upsampleNearest', backward: ['upsample_nearest_backward'] },
-  { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'F'],
-    invocations: (d) => d.N * d.H * d.W * d.C, flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+  { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V outputs (V = upsampleV channels), each a sum of F*F',
+    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / upsampleV(d), flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
     reference: 'upsampleNearestBackward', backward: [] },
   // One workgroup per chunk of a segment, summed in workgroup memory.
   { name: 'reduce', op: 'loss', role: 'metric', variant: 'only', wg: 64, perInvocation: 0, dims: ['segments', 'segLen', 'chunks'],
@@ -220,6 +223,12 @@ const ROWS: RowSpec[] = [
   elementwise('noise', 'noise', 'data', 60, 8, 'gaussianNoise'),
   elementwise('augment', 'augment', 'data', 20, 20, 'flipRotate'),
 ];
+
+/**
+ * Channels each upsample invocation carries (override V of upsample_nearest*.wgsl): 4 when they
+ * divide C, else 1.
+ */
+export const upsampleV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
 
 /** SSIM's valid map per image (11x11 windows) and its chunks of 256 values. */
 const ssimMap = (d: Dims) => (d.H - 10) * (d.W - 10) * d.C;

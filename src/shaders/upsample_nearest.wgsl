@@ -1,13 +1,19 @@
-// upsample_nearest: nearest-neighbour upsampling by an integer factor F, NHWC, one invocation per output.
+// upsample_nearest: nearest-neighbour upsampling by an integer factor F, NHWC. Each invocation
+// reads V channels of one input pixel and writes them to its F x F block.
 //   y[n,oh,ow,c] = x[n, oh / F, ow / F, c]        (integer division)
+//   V = 4 when C % 4 == 0, else 1 (override V; src/engine/ops/upsample.ts). Why not one
+//   invocation per output: the index decode is integer divisions, which a CPU adapter
+//   (SwiftShader) runs as scalar divide instructions lane by lane; decoding once per input group
+//   does 1 / (V*F*F) of them (measured: `npm run bench -- --filter upsample`).
 // Layouts: x [N,H,W,C], y [N,H*F,W*F,C], row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 y (read_write).
-// Dispatch: ceil(count / WG) workgroups, count = N*H*F*W*F*C, folded to 2-D by the runtime.
-// Cost: no FLOPs; 8 bytes per output (4 read, 4 written).
+// Dispatch: ceil(count / WG) workgroups, count = N*H*W*C/V input groups, folded to 2-D by the runtime.
+// Cost: no FLOPs; 4*(1 + F*F) bytes per input element (read once, written F*F times).
 // Backward: upsample_nearest_backward.wgsl (sum over each F x F block).
 struct U { count: u32, H: u32, W: u32, C: u32, F: u32 }
 
 override WG: u32 = 256u;
+override V: u32 = 1u; // channels per invocation: 4 or 1, dividing C (V == 4 folds to one path)
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -15,15 +21,39 @@ override WG: u32 = 256u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let o = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (o >= u.count) { return; }
-  let OW = u.W * u.F;
-  let OH = u.H * u.F;
-  let c = o % u.C;
-  var t = o / u.C;
-  let ow = t % OW;
-  t = t / OW;
-  let oh = t % OH;
-  let n = t / OH;
-  y[o] = x[((n * u.H + oh / u.F) * u.W + ow / u.F) * u.C + c];
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= u.count) { return; }
+  let CG = u.C / V;
+  let cg = i % CG;
+  var t = i / CG;
+  let w = t % u.W;
+  let nh = t / u.W; // n * H + h
+  let rowStride = u.W * u.F * u.C; // one output row
+  // The block's top-left output element: row nh*F (= (n*H + h)*F), column w*F, channel cg*V.
+  let corner = nh * u.F * rowStride + w * u.F * u.C + cg * V;
+  let src = i * V;
+  if (V == 4u) {
+    // Four channels a store step: a quarter of the loop trips of the scalar path.
+    let v = vec4f(x[src], x[src + 1u], x[src + 2u], x[src + 3u]);
+    var row = corner;
+    for (var a = 0u; a < u.F; a++) {
+      var q = row;
+      for (var b = 0u; b < u.F; b++) {
+        y[q] = v.x; y[q + 1u] = v.y; y[q + 2u] = v.z; y[q + 3u] = v.w;
+        q += u.C;
+      }
+      row += rowStride;
+    }
+  } else {
+    let v = x[src];
+    var row = corner;
+    for (var a = 0u; a < u.F; a++) {
+      var q = row;
+      for (var b = 0u; b < u.F; b++) {
+        y[q] = v;
+        q += u.C;
+      }
+      row += rowStride;
+    }
+  }
 }

@@ -52,7 +52,7 @@ export function renderFacts(container: HTMLElement, row: KernelRow, dims: Dims |
   const byteText = formulaText(row, row.bytes);
   const invText = formulaText(row, row.invocations);
   const helpers = helpersIn(`${flopText} ${byteText} ${invText}`);
-  const perInv = row.perInvocation === 0 ? 'a workgroup-cooperative reduction' : `${row.perInvocation} output${row.perInvocation === 1 ? '' : 's'}`;
+  const perInv = row.perInvocationText ?? (row.perInvocation === 0 ? 'a workgroup-cooperative reduction' : `${row.perInvocation} output${row.perInvocation === 1 ? '' : 's'}`);
   container.replaceChildren(...present(
     h('h2', '', 'About ', h('span', 'sub', dims ? 'values at the chosen shape' : 'fix the shape to see values')),
     facts([

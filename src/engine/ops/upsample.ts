@@ -1,10 +1,12 @@
 /**
  * Nearest-neighbour upsampling by an integer factor, NHWC. Kernels: src/shaders/upsample_nearest.wgsl
- * (forward) and upsample_nearest_backward.wgsl (gather: each dX element sums its F x F block of dY).
+ * (forward) and upsample_nearest_backward.wgsl (gather: each dX element sums its F x F block of dY);
+ * each invocation carries upsampleV channels (4 when they divide C, else 1).
  * Saves nothing.
  */
 import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
+import { upsampleV } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 
@@ -22,10 +24,12 @@ export function upsampleNearest(x: Tensor, factor: number): Tensor {
   const F = factor;
   const y = empty([N, H * F, W * F, C]);
   const dims = { H, W, C, F };
+  const V = upsampleV({ C });
   runtime().launch('upsample_nearest', {
-    uniforms: { count: y.size, ...dims },
+    uniforms: { count: x.size / V, ...dims },
     bindings: { x: x.view('upsampleNearest'), y: y.view('upsampleNearest') },
     dims: { N, ...dims },
+    constants: { V },
   });
   return record(y, 'upsampleNearest', [x], (dy) => [upsampleBackward(dy, F, x.shape)]);
 }
@@ -35,10 +39,12 @@ export function upsampleBackward(dy: Tensor, F: number, xShape: readonly number[
   const [N, H, W, C] = xShape;
   const dims = { H, W, C, F };
   const dx = empty(xShape);
+  const V = upsampleV({ C });
   runtime().launch('upsample_nearest_backward', {
-    uniforms: { count: dx.size, ...dims },
+    uniforms: { count: dx.size / V, ...dims },
     bindings: { dy: dy.view('upsampleNearest backward'), dx: dx.view('upsampleNearest backward') },
     dims: { N, ...dims },
+    constants: { V },
   });
   return dx;
 }
