@@ -17,8 +17,9 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * what CPU adapters want), shared and shared64 (workgroup-memory tiles of 32 x 32 and 64 x 64
  * outputs: what real GPUs usually want, the larger for larger layers), wide (forward and weight
  * gradient: 64 x 64 tiles for workgroups of 256, loads issued a step ahead, split-K) and narrow
- * (forward and input gradient, outputs of at most 4 channels: a pixel an invocation, weights in
- * workgroup memory). */
+ * (few channels: the forward and input gradient with outputs of at most 4 channels, a pixel an
+ * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
+ * register tiles over dw's (tap, channel) rows). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'only';
 export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow';
 export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow'];
@@ -90,6 +91,7 @@ export const TILE = {
   conv2d_tiled: { P: 8, C: 8 }, conv2d_tiled_scalar: { P: 8, C: 4 },
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
+  conv2d_backward_filter_narrow: { R: 8, C: 8 },
 } as const;
 /** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup (of 64; wide: 256). */
 export const SHARED_TILE = {
@@ -105,6 +107,7 @@ const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
 const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
 const narrowCo = { text: 'CO <= 4 && CI % 4 == 0 && CI <= 512', test: (d: Dims) => d.CO <= 4 && d.CI % 4 === 0 && d.CI <= 512 };
 const narrowCi = { text: 'CI <= 4 && CO % 4 == 0 && CO <= 512', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && d.CO <= 512 };
+const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 };
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
 
@@ -171,6 +174,9 @@ function convRows(): RowSpec[] {
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled.C) },
     { ...dw, name: 'conv2d_backward_filter_tiled_scalar', variant: 'tiled-scalar', when: scalarCo, wg: 64, perInvocation: 32,
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
+    // 8 rows (kh, kw, ci) of dw x 8 channels an invocation, per slice of the pixel sum (as tiled).
+    { ...dw, name: 'conv2d_backward_filter_narrow', variant: 'narrow', when: narrowCiDw, wg: 64, perInvocation: 64,
+      invocations: (d) => (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, TILE.conv2d_backward_filter_narrow.R) * cdiv(d.CO, TILE.conv2d_backward_filter_narrow.C) },
     // One workgroup of 256 per 64-tap x 64-channel block of dw and slice of the pixel sum (KS: the
     // split filterGrad chose); conv2d_backward_filter_sum adds the slices.
     { ...dw, name: 'conv2d_backward_filter_wide', variant: 'wide', wg: 256, perInvocation: 16,

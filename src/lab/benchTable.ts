@@ -1,7 +1,8 @@
 /**
- * The benchmark's result types and its fixed-width text table. No engine imports: the CLI prints
- * rows in Node as the page streams them.
+ * The benchmark's result types and its fixed-width text table. No engine imports but the kernel
+ * table (plain data): the CLI prints rows in Node as the page streams them.
  */
+import { FAMILIES, type Family } from '../engine/kernels.ts';
 import type { RowKind } from './benchRows.ts';
 import type { Timing } from './timing.ts';
 
@@ -57,8 +58,9 @@ export interface BenchResult {
   tuning?: { key: string; choice: string; ms: Record<string, number>; rejected: Record<string, string> }[];
 }
 
-export type BenchFamily = 'auto' | 'tiled' | 'shared';
-export const BENCH_FAMILIES: readonly BenchFamily[] = ['auto', 'tiled', 'shared'];
+/** The conv kernels a run uses: the tuned ones ('auto') or one family (tiled where it has no kernel). */
+export type BenchFamily = 'auto' | Family;
+export const BENCH_FAMILIES: readonly BenchFamily[] = ['auto', ...FAMILIES];
 
 /** Three significant figures, without exponent for ordinary timings. */
 function sig(x: number): string {

@@ -41,8 +41,9 @@ export type ConvPadding = 'same' | 'valid';
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
 /**
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
- * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (outputs
- * of at most 4 channels: forward and input gradient; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (few
+ * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
+ * input channels; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -147,7 +148,8 @@ function geomUniforms(g: ConvGeometry) {
 
 /** Uniforms shared by the tiled kernels: the channel count as vec4 groups or scalars, and the block counts. */
 function channelUniforms(name: string, g: ConvGeometry): Record<string, number> {
-  return name.endsWith('_scalar') || !name.includes('tiled') ? { CO: g.CO } : { CO4: g.CO / 4 };
+  const vec4 = name.includes('tiled') || name === 'conv2d_backward_filter_narrow';
+  return name.endsWith('_scalar') || !vec4 ? { CO: g.CO } : { CO4: g.CO / 4 };
 }
 
 /**
@@ -291,7 +293,8 @@ export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: num
 
 /**
  * The conv's weight gradient: x [N,H,W,CI], dz [N,OH,OW,CO] -> dw [KH,KW,CI,CO].
- * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one, split
+ * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one (narrow:
+ * conv2d_backward_filter_narrow, rows of several taps when CI <= 4), split
  * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
  */
 export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
@@ -305,12 +308,14 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
     runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
     return dw;
   }
-  const t = TILE[k.name as 'conv2d_backward_filter_tiled'];
+  const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow'];
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
   const count = g.KH * g.KW * g.CI * g.CO;
   const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
   const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
-  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k.name, g), IB: ceilDiv(g.CI, t.R), CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
+  // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
+  const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k.name, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
   runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
   if (KS > 1) {
     sumSlicesInto(part, dw, KS);
