@@ -6,7 +6,9 @@
 // Layouts: x [N,H,W,CI], dz [N,OH,OW,CO], dw [KH,KW,CI,CO], row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).
 // Dispatch: ceil(count / WG) workgroups, count = KH*KW*CI*CO, folded to 2-D by the runtime.
-// Precision: each weight sums N*OH*OW products serially in float32.
+// Precision: each weight sums its OW products per pixel row in float32, then the N*OH row sums:
+//   rounding error grows with OW + N*OH terms rather than N*OH*OW (a serial sum over a batch of
+//   128x128 images, 131k terms, missed the float64 check's tolerance on an H200; npm run check).
 // Cost: 2*N*OH*OW FLOP per weight; 8 bytes read per multiply-add (no reuse).
 // Backward: none (a gradient kernel).
 struct U { count: u32, N: u32, H: u32, W: u32, CI: u32, OH: u32, OW: u32, CO: u32, KW: u32, S: u32, PT: i32, PL: i32 }
@@ -36,11 +38,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       if (ih < 0 || ih >= i32(u.H)) { continue; }
       let xRow = (n * u.H + u32(ih)) * u.W;
       let dzRow = (n * u.OH + oh) * u.OW;
+      var rowAcc = 0.0; // one pixel row's products, then added to the total (see Precision)
       for (var ow = 0u; ow < u.OW; ow++) {
         let iw = i32(ow * u.S + kw) - u.PL;
         if (iw < 0 || iw >= i32(u.W)) { continue; }
-        acc += x[(xRow + u32(iw)) * u.CI + ci] * dz[(dzRow + ow) * u.CO + co];
+        rowAcc += x[(xRow + u32(iw)) * u.CI + ci] * dz[(dzRow + ow) * u.CO + co];
       }
+      acc += rowAcc;
     }
   }
   dw[o] = acc;
