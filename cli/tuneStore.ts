@@ -1,6 +1,6 @@
 /**
  * The autotuner's choices under Node (src/engine/autotune.ts TuneStore): one JSON file,
- * { adapter key: { shape key: family } }, at $DENOISE_TUNE_CACHE or, by default,
+ * { adapter key (with the conv kernels' hash): { shape key: family } }, at $DENOISE_TUNE_CACHE or, by default,
  * ($XDG_CACHE_HOME or ~/.cache)/webgpu-denoise/autotune.json. A missing, unreadable or malformed
  * file is an empty cache (measured again, then rewritten); a cache that cannot be written is said
  * once and costs only the next run's measurement.
@@ -41,6 +41,9 @@ export function fileTuneStore(path = tuneCachePath(), warn: (message: string) =>
     async save(adapter, choices) {
       try {
         const all = readCache(path);
+        // Choices for this adapter among other kernels (an older engine's, src/engine/tuning.ts) serve no one.
+        const device = adapter.split(' | kernels ')[0];
+        for (const k of Object.keys(all)) if (k.split(' | kernels ')[0] === device) delete all[k];
         all[adapter] = choices;
         mkdirSync(dirname(path), { recursive: true });
         // Whole or not at all: a second run reading while this one writes sees the old file.

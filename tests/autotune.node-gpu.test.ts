@@ -12,7 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileTuneStore, tuneCachePath } from '../cli/tuneStore.ts';
 import { TUNED_ROLES, type TuneStore, autotune, checkGeometry, mismatch, tuneShapesOf } from '../src/engine/autotune.ts';
 import { type ConvGeometry, clearTuned, conv2d, currentAdapterKey, runtime, shapeKey, tensor, tunedFamily } from '../src/engine/index.ts';
+import { kernelSources } from '../src/engine/kernel.ts';
 import { type Family, familiesFor, pickKernel } from '../src/engine/kernels.ts';
+import { convKernelsHash } from '../src/engine/tuning.ts';
 import { convGeometries } from '../src/model/layers.ts';
 import { presetSpec } from '../src/model/config.ts';
 import { useNodeEngine } from './support/node-gpu.ts';
@@ -172,6 +174,18 @@ describe('autotune', () => {
   });
 });
 
+describe('the adapter key', () => {
+  it("carries a hash of the conv kernels' sources: a changed conv kernel means measuring again", () => {
+    const hash = convKernelsHash();
+    expect(currentAdapterKey()).toMatch(new RegExp(` \\| kernels ${hash}$`));
+    expect(hash).toMatch(/^[0-9a-f]{8}$/);
+    const edited = { ...kernelSources, conv2d_tiled: `${kernelSources.conv2d_tiled}\n` };
+    expect(convKernelsHash(edited)).not.toBe(hash);
+    const other = { ...kernelSources, adam: `${kernelSources.adam}\n` }; // not a conv kernel
+    expect(convKernelsHash(other)).toBe(hash);
+  });
+});
+
 describe('the Node file store (cli/tuneStore.ts)', () => {
   it('saves and loads per adapter, reads a corrupt file as empty, and says once that it cannot write', async () => {
     const path = join(dir, 'sub', 'autotune.json');
@@ -193,6 +207,10 @@ describe('the Node file store (cli/tuneStore.ts)', () => {
     await bad.save('A', { k: 'tiled' });
     expect(warnings.length).toBe(1);
     expect(warnings[0]).toMatch(/could not save the kernel choices to .*ro\/autotune\.json.*the next run measures again/);
+    // A save for this adapter among new kernels drops its choices among old ones, not other adapters'.
+    writeFileSync(path, JSON.stringify({ A: { k: 'tiled' }, 'A | kernels 00000001': { k: 'shared' }, 'B | kernels 00000001': { k: 'wide' } }));
+    await s.save('A | kernels 00000002', { k: 'narrow' });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ 'B | kernels 00000001': { k: 'wide' }, 'A | kernels 00000002': { k: 'narrow' } });
     expect(tuneCachePath({ DENOISE_TUNE_CACHE: '/x/y.json' })).toBe('/x/y.json');
     expect(tuneCachePath({ XDG_CACHE_HOME: '/c' })).toBe('/c/webgpu-denoise/autotune.json');
   });

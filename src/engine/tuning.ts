@@ -3,10 +3,12 @@
  * measured fastest there. src/engine/autotune.ts measures and stores them; the 'auto' conv variant
  * (src/engine/ops/conv2d.ts) reads them. Choices are keyed by the adapter's vendor, architecture,
  * device and description, so a choice measured on one device never serves another: never by name
- * alone, and never a guess.
+ * alone, and never a guess. The key also carries a hash of the conv kernels' sources, so a choice
+ * measured among other kernels (before a kernel was added or changed) is measured again.
  */
 import type { AdapterSummary } from './device.ts';
-import { type Dims, FAMILIES, type Family, type Role } from './kernels.ts';
+import { kernelSources } from './kernel.ts';
+import { type Dims, FAMILIES, type Family, KERNELS, type Role } from './kernels.ts';
 import { runtime } from './runtime.ts';
 
 /** The adapter a choice was measured on. */
@@ -19,15 +21,27 @@ export function shapeKey(role: Role, d: Dims): string {
   return `${role} n${d.N} ${d.H}x${d.W}x${d.CI} -> ${d.OH}x${d.OW}x${d.CO} k${d.KH}x${d.KW} s${d.S} p${d.PT},${d.PL}`;
 }
 
+/** FNV-1a over every conv kernel's name and source, 8 hex digits: which kernels the tuner chose among. */
+export function convKernelsHash(sources: Readonly<Record<string, string>> = kernelSources): string {
+  let h = 0x811c9dc5;
+  const names = Object.keys(KERNELS).filter((n) => KERNELS[n].op === 'conv2d').sort();
+  for (const ch of names.map((n) => `${n}\0${sources[n]}\0`).join('')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+const CONV_KERNELS_HASH = convKernelsHash();
+
 /** Choices by adapter, then by shape key. */
 const tables = new Map<string, Map<string, Family>>();
 let lastSummary: AdapterSummary | null = null;
 let lastKey = '';
 
-/** The current device's adapter key (memoised on its summary object). */
+/** The current device's adapter key with the conv kernels' hash (memoised on its summary object). */
 export function currentAdapterKey(): string {
   const s = runtime().ctx.summary;
-  if (s !== lastSummary) { lastSummary = s; lastKey = adapterKey(s); }
+  if (s !== lastSummary) { lastSummary = s; lastKey = `${adapterKey(s)} | kernels ${CONV_KERNELS_HASH}`; }
   return lastKey;
 }
 
