@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
-import { sniffImageFormat } from '../src/data/images.ts';
+import { sniffImageFormat } from '../src/data/decode.ts';
 import { COLOUR_MODE_TEXT, type DenoiseJobResult, type ModelChoice, describeDenoiser, readModelFile } from '../src/model/denoise.ts';
 import { DEFAULT_MODEL, PRETRAINED, findPretrained } from '../src/model/pretrained.ts';
 import { UsageError } from './args.ts';

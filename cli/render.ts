@@ -5,7 +5,7 @@
  */
 import { gridPng } from '../src/app/grid.ts';
 import { plotPng } from '../src/app/plot.ts';
-import { encodePng } from '../src/data/images.ts';
+import { encodePng } from '../src/data/png.ts';
 import type { NoiseConfig, TrainConfig } from '../src/model/config.ts';
 import type { EvalResult } from '../src/model/evaluate.ts';
 import type { SessionResult } from '../src/model/session.ts';

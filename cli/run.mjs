@@ -4,7 +4,7 @@
 // Usage: node cli/run.mjs cli/train.ts [args...]
 //
 // The runner stays open until main() returns: modules imported lazily later on (pngjs in
-// src/data/images.ts, the engine under --backend node) load through it too. (Vite's one-shot
+// src/data/decode.ts, the engine under --backend node) load through it too. (Vite's one-shot
 // `runnerImport` closes its runner as soon as the entry has loaded.)
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError, listZipImages } from '../src/data/archive.ts';
-import { decodeImageBytes } from '../src/data/images.ts';
+import { decodeImageBytes } from '../src/data/decode.ts';
 
 const png1 = new Uint8Array(readFileSync('data/set12/01.png'));
 const png2 = new Uint8Array(readFileSync('data/cbsd68/101085.png'));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeImageBytes } from '../src/data/images.ts';
+import { decodeImageBytes } from '../src/data/decode.ts';
 import { Rng } from '../src/engine/random.ts';
 import { pretrainedDncnnParams } from '../src/model/checkpoint.ts';
 import { dncnn } from '../src/model/presets.ts';

@@ -1,11 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import {
-  type Image, ImageDecodeError, augment8, crc32, decodeImageBytes, describeBytes, encodePng,
-  extractPatchesGrid, imageToRgba8, randomPatches, resizeArea, resizeBilinear, splitIndices,
-  toGray, toRgb,
-} from '../src/data/images.ts';
+import { decodeImageBytes, describeBytes } from '../src/data/decode.ts';
+import { type Image, ImageDecodeError, resizeArea, resizeBilinear, toGray, toRgb } from '../src/data/images.ts';
+import { augment8, extractPatchesGrid, randomPatches, splitIndices } from '../src/data/patches.ts';
+import { crc32, encodePng, imageToRgba8 } from '../src/data/png.ts';
 import { Rng } from '../src/engine/random.ts';
 
 const read = (path: string) => new Uint8Array(readFileSync(path));

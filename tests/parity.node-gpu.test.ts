@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeImageBytes } from '../src/data/images.ts';
+import { decodeImageBytes } from '../src/data/decode.ts';
 import { Rng, backward, conv2d, convTolerance, noGrad, requireGrad, tensor } from '../src/engine/index.ts';
 import { loadIntoModel, pretrainedDncnnParams } from '../src/model/checkpoint.ts';
 import { Model } from '../src/model/layers.ts';

@@ -6,7 +6,7 @@
  */
 import { listZipImages } from '../data/archive.ts';
 import { DataError, type NamedBytes } from '../data/dataset.ts';
-import { decodeImageBytes } from '../data/images.ts';
+import { decodeImageBytes } from '../data/decode.ts';
 import { throwIfAborted } from '../model/evaluate.ts';
 
 export interface PickedFile { path: string; file: File }

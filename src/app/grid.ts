@@ -1,7 +1,8 @@
 /**
  * noisy | denoised | clean rows with per-image PSNR, drawn on a 2D canvas (or OffscreenCanvas).
  */
-import { type Image, imageToRgba8 } from '../data/images.ts';
+import type { Image } from '../data/images.ts';
+import { imageToRgba8 } from '../data/png.ts';
 
 export interface GridRow { name: string; noisy: Image; denoised: Image; clean: Image; psnrNoisy: number; psnr: number }
 

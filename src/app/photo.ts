@@ -6,7 +6,8 @@
  * one, the noise added on the host with the CLI's generator (so `npm run denoise -- PHOTO
  * --sigma S` gives the same noisy and denoised images for the same seed).
  */
-import { type Image, decodeImageBytes } from '../data/images.ts';
+import { decodeImageBytes } from '../data/decode.ts';
+import type { Image } from '../data/images.ts';
 import type { Runtime } from '../engine/index.ts';
 import { type ColourMode, type Denoiser, type DenoiserInfo, ShippedDenoisers, type TileProgress, denoisePhoto, readModelFile } from '../model/denoise.ts';
 import { addGaussianNoise, psnr } from '../model/imageQuality.ts';

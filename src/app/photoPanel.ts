@@ -3,7 +3,8 @@
  * or the automatic choice of `npm run denoise`) and the noise to add, denoise it as a
  * cancellable task (tile by tile, with progress), compare and download. The work is in photo.ts.
  */
-import { type Image, encodePng, imageToRgba8 } from '../data/images.ts';
+import type { Image } from '../data/images.ts';
+import { encodePng, imageToRgba8 } from '../data/png.ts';
 import { COLOUR_MODE_TEXT, describeDenoiser } from '../model/denoise.ts';
 import { throwIfAborted } from '../model/evaluate.ts';
 import { DEFAULT_MODEL, PRETRAINED, findPretrained, noiseLabel } from '../model/pretrained.ts';

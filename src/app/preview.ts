@@ -3,7 +3,8 @@
  * clean with PSNR, refreshed every few seconds while training, so a person sees it improve), and
  * the model summary: each layer with its output shape, parameters and forward FLOPs.
  */
-import { type Image, imageToRgba8 } from '../data/images.ts';
+import type { Image } from '../data/images.ts';
+import { imageToRgba8 } from '../data/png.ts';
 import { type TrainConfig, configSpec } from '../model/config.ts';
 import { type LayerSpec, traceModel } from '../model/layers.ts';
 import type { PreviewEvent } from '../model/trainer.ts';

@@ -3,7 +3,7 @@
  * and the downloadable files (PNG / zip, CSV, JSON).
  */
 import { zipSync } from 'fflate';
-import { encodePng } from '../data/images.ts';
+import { encodePng } from '../data/png.ts';
 import type { EvalResult } from '../model/evaluate.ts';
 import type { NoiseConfig } from '../model/config.ts';
 import type { EpochRecord } from '../model/trainer.ts';

@@ -4,7 +4,8 @@
  */
 import { strFromU8, unzipSync } from 'fflate';
 import { EngineError } from '../engine/errors.ts';
-import { crc32, describeBytes } from './images.ts';
+import { describeBytes } from './decode.ts';
+import { crc32 } from './png.ts';
 
 /** A zip that cannot be read, is empty, holds no images, or would unpack too large. */
 export class ArchiveError extends EngineError {}

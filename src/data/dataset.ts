@@ -4,7 +4,9 @@
  */
 import { EngineError } from '../engine/errors.ts';
 import { Rng } from '../engine/random.ts';
-import { type Image, cropPatch, decodeImageBytes, resizeArea, toGray, toRgb } from './images.ts';
+import { decodeImageBytes } from './decode.ts';
+import { type Image, resizeArea, toGray, toRgb } from './images.ts';
+import { cropPatch } from './patches.ts';
 
 export class DataError extends EngineError {}
 

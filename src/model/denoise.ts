@@ -12,7 +12,9 @@
  * - Colour: an RGB image goes through a colour model, or channel by channel through a gray one
  *   (`ColourMode` says which); a gray image through a colour model is refused.
  */
-import { decodeImageBytes, encodePng, type Image, ImageDecodeError, toGray, toRgb } from '../data/images.ts';
+import { decodeImageBytes } from '../data/decode.ts';
+import { type Image, ImageDecodeError, toGray, toRgb } from '../data/images.ts';
+import { encodePng } from '../data/png.ts';
 import { EngineError, noGrad, runtime, tensor, tidy } from '../engine/index.ts';
 import { CheckpointError, loadIntoModel, readCheckpoint } from './checkpoint.ts';
 import { CancelledError, throwIfAborted } from './evaluate.ts';

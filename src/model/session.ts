@@ -14,7 +14,7 @@ import { Rng } from '../engine/random.ts';
 import { type TuneShape, type TuneStore, autotune, describeTuning } from '../engine/autotune.ts';
 import { type BuiltinSet, loadBuiltin } from '../data/builtin.ts';
 import { DataError, type LoadReport, type NamedBytes, type NamedImage, decodeAll, resizeAll } from '../data/dataset.ts';
-import { splitIndices } from '../data/images.ts';
+import { splitIndices } from '../data/patches.ts';
 import { type NoiseConfig, type TrainConfig, configSpec, validateConfig } from './config.ts';
 import { readCheckpoint, saveCheckpoint, loadIntoModel } from './checkpoint.ts';
 import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './evaluate.ts';

@@ -7,7 +7,7 @@
  *
  * installCanvas() defines OffscreenCanvas and ImageData globally when the platform has none.
  */
-import { encodePng } from '../data/images.ts';
+import { encodePng } from '../data/png.ts';
 import { FONT, glyph } from './font.ts';
 
 type Rgba = [number, number, number, number];
