@@ -2,7 +2,8 @@
 // kernels (conv2d_backward_filter_tiled*.wgsl) cut the long N*OH*OW pixel sum into KS slices so that
 // a GPU gets enough threads; each slice leaves its partial dw, and this adds them:
 //   dw[i] = sum_{s < KS} part[s*count + i]      for i < count = KH*KW*CI*CO
-// Precision: KS float32 adds per weight, in slice order (deterministic).
+// Precision: four interleaved float32 sums over the slices (s = j, j+4, ...), added pairwise
+//   (deterministic).
 // Layouts: part [KS, count], dw [count].
 // Bindings: 0 uniform U, 1 part (read), 2 dw (read_write). Dispatch: ceil(count / WG), folded.
 // Cost: (KS - 1) * count FLOP, 4 * (KS + 1) * count bytes.
@@ -19,9 +20,18 @@ override WG: u32 = 256u;
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid;
   if (i >= u.count) { return; }
-  var acc = part[i];
-  for (var s = 1u; s < u.KS; s++) {
-    acc += part[s * u.count + i];
+  // Four interleaved sums, as conv2d_bias_grad.wgsl (why there).
+  var a0 = 0.0; var a1 = 0.0; var a2 = 0.0; var a3 = 0.0;
+  var j = i;
+  let step = 4u * u.count;
+  var s = 0u;
+  for (; s + 3u < u.KS; s += 4u) {
+    a0 += part[j]; a1 += part[j + u.count]; a2 += part[j + 2u * u.count]; a3 += part[j + 3u * u.count];
+    j += step;
   }
-  dw[i] = acc;
+  for (; s < u.KS; s++) {
+    a0 += part[j];
+    j += u.count;
+  }
+  dw[i] = (a0 + a1) + (a2 + a3);
 }
