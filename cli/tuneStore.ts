@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TuneStore } from '../src/engine/autotune.ts';
 import type { Family } from '../src/engine/kernels.ts';
-import { validChoices } from '../src/engine/tuning.ts';
+import { deviceOfKey, validChoices } from '../src/engine/tuning.ts';
 
 
 export function tuneCachePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,8 +42,7 @@ export function fileTuneStore(path = tuneCachePath(), warn: (message: string) =>
       try {
         const all = readCache(path);
         // Choices for this adapter among other kernels (an older engine's, src/engine/tuning.ts) serve no one.
-        const device = adapter.split(' | kernels ')[0];
-        for (const k of Object.keys(all)) if (k.split(' | kernels ')[0] === device) delete all[k];
+        for (const k of Object.keys(all)) if (deviceOfKey(k) === deviceOfKey(adapter)) delete all[k];
         all[adapter] = choices;
         mkdirSync(dirname(path), { recursive: true });
         // Whole or not at all: a second run reading while this one writes sees the old file.

@@ -38,12 +38,17 @@ const tables = new Map<string, Map<string, Family>>();
 let lastSummary: AdapterSummary | null = null;
 let lastKey = '';
 
+const KERNELS_PART = ' | kernels ';
+
 /** The current device's adapter key with the conv kernels' hash (memoised on its summary object). */
 export function currentAdapterKey(): string {
   const s = runtime().ctx.summary;
-  if (s !== lastSummary) { lastSummary = s; lastKey = `${adapterKey(s)} | kernels ${CONV_KERNELS_HASH}`; }
+  if (s !== lastSummary) { lastSummary = s; lastKey = `${adapterKey(s)}${KERNELS_PART}${CONV_KERNELS_HASH}`; }
   return lastKey;
 }
+
+/** The device part of a key of currentAdapterKey (without the kernels' hash; a key of an older engine has none). */
+export const deviceOfKey = (key: string): string => key.split(KERNELS_PART)[0];
 
 /** The family measured fastest for this role and geometry on the current device, if measured. */
 export function tunedFamily(role: Role, d: Dims): Family | undefined {

@@ -23,7 +23,7 @@ import { ShapeError } from '../errors.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
-import { ACT, FAMILIES, type Family, KERNELS, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { ACT, FAMILIES, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, familiesFor, pickKernel } from '../kernels.ts';
 import { tunedFamily } from '../tuning.ts';
 
 /**
@@ -146,10 +146,12 @@ function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
 }
 
-/** Uniforms shared by the tiled kernels: the channel count as vec4 groups or scalars, and the block counts. */
-function channelUniforms(name: string, g: ConvGeometry): Record<string, number> {
-  const vec4 = name.includes('tiled') || name === 'conv2d_backward_filter_narrow';
-  return name.endsWith('_scalar') || !vec4 ? { CO: g.CO } : { CO4: g.CO / 4 };
+/**
+ * The output channel count of the naive and register-tiled kernels (those launched with it): as
+ * scalars for the naive and `_scalar` kernels, as vec4 groups for the others (CO % 4 == 0).
+ */
+function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> {
+  return k.variant === 'naive' || k.name.endsWith('_scalar') ? { CO: g.CO } : { CO4: g.CO / 4 };
 }
 
 /**
@@ -177,7 +179,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
     return y;
   }
   const blocks: Record<string, number> = k.variant === 'naive' ? {} : { PB: ceilDiv(g.OW, TILE[k.name as 'conv2d_tiled'].P), CB: ceilDiv(g.CO, TILE[k.name as 'conv2d_tiled'].C) };
-  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k.name, g), ...blocks };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k, g), ...blocks };
   runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
   return y;
 }
@@ -254,7 +256,7 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
   const t = TILE[k.name as 'conv2d_transpose_tiled'];
   const blocks: Record<string, number> = k.variant === 'naive' ? {} : { QB: ceilDiv(ceilDiv(g.W, g.S), t.P), CB: ceilDiv(g.CI, t.C) };
-  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k.name, g), ...blocks };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k, g), ...blocks };
   runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
   return y;
 }
@@ -304,7 +306,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
-    const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k.name, g) };
+    const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
     runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
     return dw;
   }
@@ -315,7 +317,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
   // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
   const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
-  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k.name, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
   runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
   if (KS > 1) {
     sumSlicesInto(part, dw, KS);
