@@ -57,7 +57,7 @@ describe('autotune', () => {
       expect(r.ms[r.choice]).toBeGreaterThan(0);
       // Every other family was timed (a challenger must beat tiled by 3% to be chosen), or
       // dropped with its reason.
-      for (const other of familiesFor('conv2d', role, { ...g }).filter((f) => f !== 'naive' && f !== r.choice)) {
+      for (const other of familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).filter((f) => f !== 'naive' && f !== r.choice)) {
         if (r.ms[other] === undefined) expect(r.rejected[other], `${role} ${other}`).toMatch(/first call took/);
         else expect(r.ms[r.choice]!, `${role} ${other}`).toBeLessThanOrEqual(r.ms[other]! / 0.97);
       }

@@ -14,8 +14,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -90,6 +90,10 @@ const SPECS: ConvSpec[] = [
   // K = 9 x 20 = 180 (11 full 16-tap steps and a partial one), stride 2 with odd sizes (phases of
   // 5 x 7, 5 x 6, 4 x 7 and 4 x 6 pixels)
   { N: 2, H: 9, W: 13, CI: 20, CO: 72, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // quad kernels at odd sizes: 32 -> 96 channels (three quads of 8-channel blocks; dx's CI = 32, one
+  // quad), width 13 (a full and a partial 8-pixel block, the partial one's lanes loading masked
+  // pixels), stride 2 (dx's phases), k5
+  { N: 2, H: 7, W: 13, CI: 32, CO: 96, KH: 5, KW: 5, stride: 2, padding: 'same', activation: 'relu', bias: true },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -155,6 +159,9 @@ describe('tiled and shared vs naive on identical inputs', () => {
     { N: 2, H: 6, W: 7, CI: 64, CO: 1, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
     { N: 1, H: 7, W: 6, CI: 128, CO: 3, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
     { N: 2, H: 7, W: 9, CI: 1, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+    // The quad family: 32 -> 64 and 64 -> 32, width 11 (a partial pixel block).
+    { N: 2, H: 6, W: 11, CI: 32, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+    { N: 1, H: 9, W: 11, CI: 64, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
   ];
   for (const op of ['conv2d', 'conv2dTranspose'] as const) {
     for (const s of specs) {
@@ -166,7 +173,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -259,6 +266,10 @@ describe('kernel selection', () => {
         defaultTiled: (e.setConvVariant('tiled'), run(8, {})),
         shared4: run(8, { variant: 'shared' }),
         shared3: run(3, { variant: 'shared' }),
+        // quad needs CO % 32 == 0 (dx: CI % 32 == 0, here 4): tiled where that fails
+        quad32: run(32, { variant: 'quad' }),
+        quad8: run(8, { variant: 'quad' }),
+        subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
         // 'auto' after a choice: shared for the forward only
@@ -287,6 +298,10 @@ describe('kernel selection', () => {
     // The shared family has no weight gradient of its own: dw is the tiled one, at any CO.
     expect(r.shared4).toBe('conv2d_shared conv2d_transpose_shared conv2d_backward_filter_tiled conv2d_bias_grad');
     expect(r.shared3).toBe('conv2d_shared conv2d_transpose_shared conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
+    // The suite's adapters (SwiftShader in Chromium and in Node's Dawn) have subgroups: quad runs.
+    expect(r.subgroups).toBe(true);
+    expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
+    expect(r.quad8).toBe(r.tiled4);
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -391,10 +406,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'auto', got 'fast'",
     ]);
   });
 });

@@ -120,11 +120,21 @@ describe('the kernel table', () => {
     // The shared family serves any CO, forward and input gradient; the weight gradient has none.
     expect(pickKernel('conv2d', 'forward', 'shared', b).name).toBe('conv2d_shared');
     expect(pickKernel('conv2d', 'input-grad', 'shared', b).name).toBe('conv2d_transpose_shared');
-    expect(familiesFor('conv2d', 'forward', b)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide']);
-    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow']);
-    expect(familiesFor('conv2d', 'input-grad', b)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
-    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 })).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
-    expect(familiesFor('conv2d', 'weight-grad', a)).toEqual(['naive', 'tiled', 'wide']);
+    const none = new Set<string>();
+    const subgroups = new Set(['subgroups']);
+    expect(familiesFor('conv2d', 'forward', b, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide']);
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow']);
+    expect(familiesFor('conv2d', 'input-grad', b, none)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
+    expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);
+    // quad: only on a device with subgroups, and only at 32-channel multiples (dx: of CI).
+    expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad']);
+    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad']);
+    expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad']);
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 48 }, subgroups)).not.toContain('quad');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('quad');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 48 }, subgroups)).toContain('quad');
+    expect(pickKernel('conv2d', 'weight-grad', 'quad', a).name).toBe('conv2d_backward_filter_tiled_quad');
   });
 
   it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {

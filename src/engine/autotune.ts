@@ -22,6 +22,7 @@ import { type Family, type Role, familiesFor } from './kernels.ts';
 import { type ConvGeometry, convForward, convTranspose, filterGrad, tolerance } from './ops/conv2d.ts';
 import { Rng, randomUniform } from './random.ts';
 import { type Tensor, tensor } from './tensor.ts';
+import { runtime } from './runtime.ts';
 import { oursTimer } from './timing.ts';
 import { currentAdapterKey, setTuned, shapeKey, tunedFamily } from './tuning.ts';
 
@@ -163,7 +164,7 @@ export function mismatch(got: Float32Array, want: Float32Array): string | null {
 async function measure(key: string, s: TuneShape, reps: number): Promise<TuneResult> {
   const { role, g } = s;
   const rejected: Partial<Record<Family, string>> = {};
-  let families = familiesFor('conv2d', role, { ...g }).filter((f) => f !== 'naive');
+  let families = familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).filter((f) => f !== 'naive');
   const result = (ms: Partial<Record<Family, number>>): TuneResult => {
     let choice: Family = families.includes('tiled') ? 'tiled' : families[0] ?? 'tiled';
     for (const f of families) if (ms[f]! < ms[choice]! * MARGIN) choice = f;

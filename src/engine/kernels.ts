@@ -19,10 +19,16 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * gradient: 64 x 64 tiles for workgroups of 256, loads issued a step ahead, split-K) and narrow
  * (few channels: the forward and input gradient with outputs of at most 4 channels, a pixel an
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
- * register tiles over dw's (tap, channel) rows). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow'];
+ * register tiles over dw's (tap, channel) rows) and quad (the tiled kernels with each quad of
+ * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
+ * 32-channel multiples). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'];
+/** Optional WebGPU features a kernel may need (its WGSL `enable`s them). */
+export type KernelFeature = 'subgroups';
+/** The features a device has (a GPUSupportedFeatures, or any set of feature names). */
+export interface FeatureSet { has(feature: string): boolean }
 
 export interface KernelRow {
   /** The file src/shaders/<name>.wgsl. */
@@ -37,6 +43,8 @@ export interface KernelRow {
   variant: Variant;
   /** When this variant applies (rows of one op, role and family are tried in order). */
   when?: { text: string; test(d: Dims): boolean };
+  /** The optional device feature it needs; families whose kernel lacks it on a device are not offered there. */
+  feature?: KernelFeature;
   /** Workgroup size: the `override WG` passed to every pipeline of this kernel. */
   wg: number;
   /** Outputs each invocation computes (a register tile), or 0 for a workgroup-cooperative reduction. */
@@ -92,6 +100,7 @@ export const TILE = {
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
   conv2d_backward_filter_narrow: { R: 8, C: 8 },
+  conv2d_tiled_quad: { P: 8, C: 8 }, conv2d_transpose_tiled_quad: { P: 8, C: 8 }, conv2d_backward_filter_tiled_quad: { R: 8, C: 8 },
 } as const;
 /** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup (of 64; wide: 256). */
 export const SHARED_TILE = {
@@ -108,6 +117,9 @@ const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
 const narrowCo = { text: 'CO <= 4 && CI % 4 == 0 && CI <= 512', test: (d: Dims) => d.CO <= 4 && d.CI % 4 === 0 && d.CI <= 512 };
 const narrowCi = { text: 'CI <= 4 && CO % 4 == 0 && CO <= 512', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && d.CO <= 512 };
 const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 };
+// A quad's 4 invocations are 4 blocks of 8 channels (of the output, or of dx's output CI).
+const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
+const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 32 === 0 && d.CO % 4 === 0 };
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
 
@@ -123,14 +135,19 @@ function convRows(): RowSpec[] {
   const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
   const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
   // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one;
-  // wide and narrow have neither and use the tiled ones).
+  // wide and narrow have neither and use the tiled ones; quad's fall back to tiled where its
+  // conditions fail).
   const tiledDw = ['conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
+  const tiledDx = ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'];
+  const tiledFwd = ['conv2d_tiled', 'conv2d_tiled_scalar'];
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'] : [`conv2d_transpose_${family}`]), ...tiledDw];
+    : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
+      : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
-    : ['binary', ...(family === 'tiled' || family === 'narrow' ? ['conv2d_tiled', 'conv2d_tiled_scalar'] : [`conv2d_${family}`]), ...tiledDw];
+    : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
+      : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [`conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
     { ...fwd, name: 'conv2d_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -150,6 +167,9 @@ function convRows(): RowSpec[] {
     // One invocation per output pixel, all of its (at most 4) channels.
     { ...fwd, name: 'conv2d_narrow', variant: 'narrow', when: narrowCo, wg: 64, perInvocation: 4,
       invocations: (d: Dims) => d.N * d.OH * d.OW, backward: fwdBack('narrow') },
+    // conv2d_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
+    { ...fwd, name: 'conv2d_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
+      invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled_quad.P) * cdiv(d.CO, TILE.conv2d_tiled_quad.C), backward: fwdBack('quad') },
     // The split's second pass: count = N*OH*OW*CO outputs, each its KS slices + bias, activated.
     { name: 'conv2d_split_sum', op: 'conv2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS', 'CO'],
       invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },
@@ -168,6 +188,9 @@ function convRows(): RowSpec[] {
     // One invocation per output pixel, all of its (at most 4) channels.
     { ...dx, name: 'conv2d_transpose_narrow', variant: 'narrow', when: narrowCi, wg: 64, perInvocation: 4,
       invocations: (d: Dims) => d.N * d.H * d.W, backward: dxBack('narrow') },
+    // conv2d_transpose_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
+    { ...dx, name: 'conv2d_transpose_tiled_quad', variant: 'quad', when: quadCi, feature: 'subgroups', wg: 64, perInvocation: 64,
+      invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_quad.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_quad.C), backward: dxBack('quad') },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -181,6 +204,9 @@ function convRows(): RowSpec[] {
     // split filterGrad chose); conv2d_backward_filter_sum adds the slices.
     { ...dw, name: 'conv2d_backward_filter_wide', variant: 'wide', wg: 256, perInvocation: 16,
       invocations: (d) => 256 * (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, WIDE_FILTER_TILE.K) * cdiv(d.CO, WIDE_FILTER_TILE.C) },
+    // conv2d_backward_filter_tiled's tiles, split and dispatch, a quad's 4 channel blocks sharing their x loads.
+    { ...dw, name: 'conv2d_backward_filter_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
+      invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_quad.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_quad.C) },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
@@ -260,12 +286,15 @@ export function kernelRow(name: string): KernelRow {
 /** The family of a row ('tiled-scalar' is tiled; a role with one kernel is 'only'). */
 export const familyOf = (r: { variant: Variant }): Family | 'only' => (r.variant === 'tiled-scalar' ? 'tiled' : r.variant);
 
-/** The families that have a kernel for an op's role at dims (what the autotuner chooses among). */
-export function familiesFor(op: string, role: Role, d: Dims): Family[] {
+/**
+ * The families that have a kernel for an op's role at dims on a device with these features (what
+ * the autotuner chooses among; `features`: the device's, e.g. runtime().ctx.device.features).
+ */
+export function familiesFor(op: string, role: Role, d: Dims, features: FeatureSet): Family[] {
   const out: Family[] = [];
   for (const r of ROWS) {
     const fam = familyOf(r);
-    if (r.op === op && r.role === role && fam !== 'only' && !out.includes(fam) && (!r.when || r.when.test(d))) out.push(fam);
+    if (r.op === op && r.role === role && fam !== 'only' && !out.includes(fam) && (!r.when || r.when.test(d)) && (!r.feature || features.has(r.feature))) out.push(fam);
   }
   return out;
 }

@@ -99,7 +99,7 @@ function withFamily(job: RowSpec['job'], family: BenchFamily): RowSpec['job'] {
   const row = KERNELS[job.kernel];
   if (row.op !== 'conv2d' || !TUNED.has(row.role)) return job;
   const want = family === 'auto' ? (tunedFamily(row.role, job.dims) ?? 'tiled') : family;
-  const f = familiesFor('conv2d', row.role, job.dims).includes(want) ? want : 'tiled';
+  const f = familiesFor('conv2d', row.role, job.dims, runtime().ctx.device.features).includes(want) ? want : 'tiled';
   return { ...job, kernel: pickKernel('conv2d', row.role, f, job.dims).name };
 }
 

@@ -4,7 +4,7 @@
  * error and the share of the tolerance it used. Also compares two float32 outputs (ours, TF.js).
  */
 import { runtime } from '../engine/runtime.ts';
-import type { Dims } from '../engine/kernels.ts';
+import { type Dims, KERNELS } from '../engine/kernels.ts';
 import { Rng } from '../engine/random.ts';
 import { type RefT, type Tol, kernelCase, releaseCaseBuffers, upload } from './cases.ts';
 
@@ -54,6 +54,8 @@ export interface CheckResult extends Comparison {
 export async function checkKernel(name: string, dims: Dims, seed = 1): Promise<CheckResult> {
   const c = kernelCase(name);
   const rt = runtime();
+  const need = KERNELS[name]?.feature;
+  if (need && !rt.ctx.device.features.has(need)) throw new Error(`'${name}' needs the WebGPU feature '${need}', which this device does not have`);
   const inputs = c.inputs(dims, new Rng(seed));
   const t = upload(inputs);
   const dispatched: string[] = [];

@@ -49,8 +49,9 @@ export function presetLayers(batchOverride?: number): { label: string; kind: 'co
 /** A small shape every kernel runs in well under a second on a CPU adapter (the lab's default, the tests'). */
 export function smallDims(row: KernelRow): Dims {
   if (hasConvGeometry(row)) {
-    // The first channel counts that meet the row's condition (vec4 CO, scalar CO, narrow CO, narrow CI).
-    const ch = [{ CI: 5, CO: 8 }, { CI: 5, CO: 3 }, { CI: 8, CO: 3 }, { CI: 3, CO: 8 }].find((c) => !row.when || row.when.test(c))!;
+    // The first channel counts that meet the row's condition (vec4 CO, scalar CO, narrow CO, narrow
+    // CI, quad CO, quad CI).
+    const ch = [{ CI: 5, CO: 8 }, { CI: 5, CO: 3 }, { CI: 8, CO: 3 }, { CI: 3, CO: 8 }, { CI: 5, CO: 32 }, { CI: 32, CO: 8 }].find((c) => !row.when || row.when.test(c))!;
     return convDims({ N: 2, H: 9, W: 11, ...ch, K: 3, S: 2, padding: 'same' });
   }
   switch (row.name) {

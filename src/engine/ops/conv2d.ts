@@ -43,7 +43,8 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
  * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (few
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
- * input channels; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
+ * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -139,7 +140,7 @@ function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: Con
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
-  return familiesFor('conv2d', role, { ...g }).includes(f) ? f : 'tiled';
+  return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
 function geomUniforms(g: ConvGeometry) {
@@ -310,7 +311,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
     runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
     return dw;
   }
-  const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow'];
+  const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow' | 'conv2d_backward_filter_tiled_quad'];
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
   const count = g.KH * g.KW * g.CI * g.CO;
   const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
