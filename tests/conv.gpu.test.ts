@@ -14,8 +14,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -94,6 +94,11 @@ const SPECS: ConvSpec[] = [
   // quad), width 13 (a full and a partial 8-pixel block, the partial one's lanes loading masked
   // pixels), stride 2 (dx's phases), k5
   { N: 2, H: 7, W: 13, CI: 32, CO: 96, KH: 5, KW: 5, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // window (3x3 stride 1, CO <= 4): 11 x 13 (a full and a partial 4-row block, a full and a
+  // partial 8-column block), sigmoid; 'valid' (no padding) with CO = 2, one full block and a
+  // partial one in each direction
+  { N: 2, H: 11, W: 13, CI: 12, CO: 3, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'sigmoid', bias: true },
+  { N: 1, H: 7, W: 19, CI: 5, CO: 2, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'relu', bias: false },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -162,6 +167,9 @@ describe('tiled and shared vs naive on identical inputs', () => {
     // The quad family: 32 -> 64 and 64 -> 32, width 11 (a partial pixel block).
     { N: 2, H: 6, W: 11, CI: 32, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
     { N: 1, H: 9, W: 11, CI: 64, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
+    // The window family: a last layer 32 -> 1 and 16 -> 4, 3x3 stride 1.
+    { N: 2, H: 10, W: 17, CI: 32, CO: 1, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
+    { N: 1, H: 5, W: 8, CI: 16, CO: 4, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'sigmoid', bias: true },
   ];
   for (const op of ['conv2d', 'conv2dTranspose'] as const) {
     for (const s of specs) {
@@ -173,7 +181,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -269,6 +277,8 @@ describe('kernel selection', () => {
         // quad needs CO % 32 == 0 (dx: CI % 32 == 0, here 4): tiled where that fails
         quad32: run(32, { variant: 'quad' }),
         quad8: run(8, { variant: 'quad' }),
+        // window: the forward of a 3x3 stride-1 conv with CO <= 4; tiled for the rest
+        window3: run(3, { variant: 'window' }),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -302,6 +312,7 @@ describe('kernel selection', () => {
     expect(r.subgroups).toBe(true);
     expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
     expect(r.quad8).toBe(r.tiled4);
+    expect(r.window3).toBe('conv2d_window conv2d_transpose_tiled_scalar conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -406,10 +417,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'auto', got 'fast'",
     ]);
   });
 });

@@ -123,7 +123,11 @@ describe('the kernel table', () => {
     const none = new Set<string>();
     const subgroups = new Set(['subgroups']);
     expect(familiesFor('conv2d', 'forward', b, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide']);
-    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow']);
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'window']);
+    // window: 3x3 stride 1 only.
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3, S: 2 }, none)).not.toContain('window');
+    expect(familiesFor('conv2d', 'forward', { ...a, CO: 3, KW: 5 }, none)).not.toContain('window');
+    expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 1 }).name).toBe('conv2d_window');
     expect(familiesFor('conv2d', 'input-grad', b, none)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);

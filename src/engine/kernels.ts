@@ -19,12 +19,13 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * gradient: 64 x 64 tiles for workgroups of 256, loads issued a step ahead, split-K) and narrow
  * (few channels: the forward and input gradient with outputs of at most 4 channels, a pixel an
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
- * register tiles over dw's (tap, channel) rows) and quad (the tiled kernels with each quad of
+ * register tiles over dw's (tap, channel) rows), quad (the tiled kernels with each quad of
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
- * 32-channel multiples). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad'];
+ * 32-channel multiples) and window (the forward 3x3 stride-1 conv with at most 4 output channels as
+ * register tiles that slide the window over loaded input: a last layer on a CPU adapter). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'];
 /** Optional WebGPU features a kernel may need (its WGSL `enable`s them). */
 export type KernelFeature = 'subgroups';
 /** The features a device has (a GPUSupportedFeatures, or any set of feature names). */
@@ -109,6 +110,8 @@ export const SHARED_TILE = {
   conv2d_wide: { BM: 64, BN: 64 },
 } as const;
 export type SharedKernel = keyof typeof SHARED_TILE;
+/** conv2d_window's tile: R output rows x P output columns per invocation. */
+export const WINDOW_TILE = { R: 4, P: 8 } as const;
 /** conv2d_backward_filter_wide's tile: K taps x C channels of dw per workgroup, M pixels a step. */
 export const WIDE_FILTER_TILE = { K: 64, C: 64, M: 16 } as const;
 
@@ -119,6 +122,7 @@ const narrowCi = { text: 'CI <= 4 && CO % 4 == 0 && CO <= 512', test: (d: Dims) 
 const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 };
 // A quad's 4 invocations are 4 blocks of 8 channels (of the output, or of dx's output CI).
 const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
+const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
 const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 32 === 0 && d.CO % 4 === 0 };
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
@@ -143,7 +147,7 @@ function convRows(): RowSpec[] {
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+      : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'window' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
@@ -170,6 +174,9 @@ function convRows(): RowSpec[] {
     // conv2d_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
     { ...fwd, name: 'conv2d_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled_quad.P) * cdiv(d.CO, TILE.conv2d_tiled_quad.C), backward: fwdBack('quad') },
+    // One invocation per 4 x 8 block of output pixels (all CO <= 4 channels).
+    { ...fwd, name: 'conv2d_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128, perInvocationText: '32 pixels (4 rows x 8 columns) x CO channels',
+      invocations: (d: Dims) => d.N * cdiv(d.OH, WINDOW_TILE.R) * cdiv(d.OW, WINDOW_TILE.P), backward: fwdBack('window') },
     // The split's second pass: count = N*OH*OW*CO outputs, each its KS slices + bias, activated.
     { name: 'conv2d_split_sum', op: 'conv2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS', 'CO'],
       invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },

@@ -23,7 +23,7 @@ import { ShapeError } from '../errors.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
-import { ACT, FAMILIES, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { ACT, FAMILIES, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel } from '../kernels.ts';
 import { tunedFamily } from '../tuning.ts';
 
 /**
@@ -44,7 +44,8 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (few
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
- * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
+ * (the forward 3x3 stride-1 conv with at most 4 output channels; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -166,6 +167,11 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
   if (k.name === 'conv2d_wide') return wideForward(bindings, y, g, b !== null, act);
+  if (k.name === 'conv2d_window') {
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.OH, WINDOW_TILE.R), PB: ceilDiv(g.OW, WINDOW_TILE.P) };
+    runtime().launch('conv2d_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   if (k.name === 'conv2d_narrow') {
     // Whole taps of weights per workgroup-memory stage (512 (tap, ci) vec4s): TPC * CI <= 512.
     const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.OH * g.OW, TPC: Math.max(1, Math.floor(512 / g.CI)) };
