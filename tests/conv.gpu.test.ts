@@ -99,6 +99,9 @@ const SPECS: ConvSpec[] = [
   // partial one in each direction
   { N: 2, H: 11, W: 13, CI: 12, CO: 3, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'sigmoid', bias: true },
   { N: 1, H: 7, W: 19, CI: 5, CO: 2, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'relu', bias: false },
+  // window's weight gradient split in 2 slices (64 rows of 40 pixels), 9 input channels (a full
+  // and a clamped 8-channel block), CO = 4
+  { N: 2, H: 32, W: 40, CI: 9, CO: 4, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -312,7 +315,7 @@ describe('kernel selection', () => {
     expect(r.subgroups).toBe(true);
     expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
     expect(r.quad8).toBe(r.tiled4);
-    expect(r.window3).toBe('conv2d_window conv2d_transpose_tiled_scalar conv2d_backward_filter_tiled_scalar conv2d_bias_grad');
+    expect(r.window3).toBe('conv2d_window conv2d_transpose_tiled_scalar conv2d_backward_filter_window conv2d_bias_grad');
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward

@@ -21,8 +21,9 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
  * register tiles over dw's (tap, channel) rows), quad (the tiled kernels with each quad of
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
- * 32-channel multiples) and window (the forward 3x3 stride-1 conv with at most 4 output channels as
- * register tiles that slide the window over loaded input: a last layer on a CPU adapter). */
+ * 32-channel multiples) and window (the forward and weight gradient of a 3x3 stride-1 conv with at
+ * most 4 output channels as register tiles that slide the window over loaded input: a last layer
+ * on a CPU adapter). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'only';
 export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
 export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'];
@@ -139,15 +140,16 @@ function convRows(): RowSpec[] {
   const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
   const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
   // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one;
-  // wide and narrow have neither and use the tiled ones; quad's fall back to tiled where its
-  // conditions fail).
+  // wide and narrow have neither and use the tiled ones; quad's and window's fall back to tiled
+  // where their conditions fail).
   const tiledDw = ['conv2d_backward_filter_tiled', 'conv2d_backward_filter_tiled_scalar', 'conv2d_bias_grad'];
   const tiledDx = ['conv2d_transpose_tiled', 'conv2d_transpose_tiled_scalar'];
   const tiledFwd = ['conv2d_tiled', 'conv2d_tiled_scalar'];
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'window' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+      : family === 'window' ? ['binary', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
+        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
@@ -214,6 +216,10 @@ function convRows(): RowSpec[] {
     // conv2d_backward_filter_tiled's tiles, split and dispatch, a quad's 4 channel blocks sharing their x loads.
     { ...dw, name: 'conv2d_backward_filter_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_quad.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_quad.C) },
+    // One invocation per tap row kh and 8 input channels (all 3 taps kw, all CO <= 4 channels), per
+    // slice of the pixel sum (as tiled).
+    { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
+      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, 8) },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

@@ -56,6 +56,9 @@ export async function checkKernel(name: string, dims: Dims, seed = 1): Promise<C
   const rt = runtime();
   const need = KERNELS[name]?.feature;
   if (need && !rt.ctx.device.features.has(need)) throw new Error(`'${name}' needs the WebGPU feature '${need}', which this device does not have`);
+  // Fresh (zeroed) buffers: an output the kernel leaves unwritten must not show a right answer
+  // that an earlier check left in a pooled buffer.
+  rt.trimPool();
   const inputs = c.inputs(dims, new Rng(seed));
   const t = upload(inputs);
   const dispatched: string[] = [];

@@ -54,6 +54,9 @@ async function runOp(req: OpRequest): Promise<OpResponse> {
   const fn = OPS[req.op];
   if (!fn) throw new Error(`harness has no op '${req.op}'`);
   const rt = engine.runtime();
+  // Fresh (zeroed) buffers for every op: an output a kernel leaves unwritten must not pass on a
+  // value an earlier run (of another kernel family, on the same inputs) left in a pooled buffer.
+  rt.trimPool();
   const before = rt.stats.dispatches;
   const ins = req.inputs.map((w, i) => {
     const t = engine.tensor(b64ToF32(w.b64), w.shape, `input${i}`);

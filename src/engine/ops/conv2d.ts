@@ -45,7 +45,8 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
  * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
- * (the forward 3x3 stride-1 conv with at most 4 output channels; tiled elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * (the forward and weight gradient of a 3x3 stride-1 conv with at most 4 output channels; tiled
+ * elsewhere) or 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -311,6 +312,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const what = 'conv2d dw';
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
+  if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
@@ -354,6 +356,21 @@ function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Ten
   const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
   const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
   runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return dw;
+}
+
+/** The weight gradient by conv2d_backward_filter_window, split-K as the tiled kernels (filterGradSplit). */
+function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
+  const what = 'conv2d dw';
+  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
+  const slice = g.KH * g.KW * g.CI * g.CO;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, 3, 3, CI, CO] partial sums
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, 8), KS, rowsPer, slice };
+  runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
   if (KS > 1) {
     sumSlicesInto(part, dw, KS);
     part.dispose(); // safe with the pending sum dispatch: later commands run after it
