@@ -315,7 +315,7 @@ describe('kernel selection', () => {
     expect(r.subgroups).toBe(true);
     expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
     expect(r.quad8).toBe(r.tiled4);
-    expect(r.window3).toBe('conv2d_window conv2d_transpose_tiled_scalar conv2d_backward_filter_window conv2d_bias_grad');
+    expect(r.window3).toBe('conv2d_window conv2d_transpose_window conv2d_backward_filter_window conv2d_bias_grad');
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward

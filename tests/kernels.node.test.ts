@@ -129,7 +129,8 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 3, KW: 5 }, none)).not.toContain('window');
     expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 1 }).name).toBe('conv2d_window');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 1 }).name).toBe('conv2d_backward_filter_window');
-    expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 3 }, none)).not.toContain('window');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 3 }, none)).toContain('window');
+    expect(pickKernel('conv2d', 'input-grad', 'window', { ...a, CO: 3 }).name).toBe('conv2d_transpose_window');
     expect(familiesFor('conv2d', 'input-grad', b, none)).toEqual(['naive', 'tiled', 'shared', 'shared64']);
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);

@@ -21,9 +21,8 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
  * register tiles over dw's (tap, channel) rows), quad (the tiled kernels with each quad of
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
- * 32-channel multiples) and window (the forward and weight gradient of a 3x3 stride-1 conv with at
- * most 4 output channels as register tiles that slide the window over loaded input: a last layer
- * on a CPU adapter). */
+ * 32-channel multiples) and window (a 3x3 stride-1 conv with at most 4 output channels, all three
+ * roles, as register tiles that slide the window over loaded input: a last layer on a CPU adapter). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'only';
 export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
 export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'];
@@ -148,11 +147,12 @@ function convRows(): RowSpec[] {
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : family === 'window' ? ['binary', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
+      : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
         : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
+      : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window', ...tiledDw]
       : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [`conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
@@ -200,6 +200,9 @@ function convRows(): RowSpec[] {
     // conv2d_transpose_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
     { ...dx, name: 'conv2d_transpose_tiled_quad', variant: 'quad', when: quadCi, feature: 'subgroups', wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_quad.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_quad.C), backward: dxBack('quad') },
+    // One invocation per 4 x 8 block of output pixels and 4 of their channels.
+    { ...dx, name: 'conv2d_transpose_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128,
+      invocations: (d) => d.N * cdiv(d.H, WINDOW_TILE.R) * cdiv(d.W, WINDOW_TILE.P) * cdiv(d.CI, 4), backward: dxBack('window') },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

@@ -45,8 +45,8 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
  * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
- * (the forward and weight gradient of a 3x3 stride-1 conv with at most 4 output channels; tiled
- * elsewhere) or 'auto': the family the autotuner measured fastest on this
+ * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere) or
+ * 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
@@ -247,6 +247,11 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
+  if (k.name === 'conv2d_transpose_window') {
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.H, WINDOW_TILE.R), PB: ceilDiv(g.W, WINDOW_TILE.P), CB: ceilDiv(g.CI, 4) };
+    runtime().launch('conv2d_transpose_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   if (k.name === 'conv2d_transpose_narrow') {
     // Whole taps of weights per workgroup-memory stage (512 (tap, co) vec4s): TPC * CO <= 512.
     const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.H * g.W, TPC: Math.max(1, Math.floor(512 / g.CO)) };
