@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
-import { filterGradSplit } from '../src/engine/ops/conv2d.ts';
+import { filterGradSplit } from '../src/engine/ops/convLaunch.ts';
 import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';

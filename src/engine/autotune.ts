@@ -19,7 +19,8 @@
  * a file under Node (cli/tuneStore.ts), IndexedDB in the page (src/app/tuneStore.ts).
  */
 import { type Family, type Role, familiesFor } from './kernels.ts';
-import { type ConvGeometry, convForward, convTranspose, filterGrad, tolerance } from './ops/conv2d.ts';
+import { type ConvGeometry, tolerance } from './ops/conv2d.ts';
+import { convForward, convTranspose, filterGrad } from './ops/convLaunch.ts';
 import { Rng, randomUniform } from './random.ts';
 import { type Tensor, tensor } from './tensor.ts';
 import { runtime } from './runtime.ts';

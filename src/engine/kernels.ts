@@ -127,7 +127,7 @@ const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
 
-const CONV = 'src/engine/ops/conv2d.ts';
+const CONV = 'src/engine/ops/convLaunch.ts';
 const LAUNCHERS: Record<string, string> = {
   conv2d: CONV, elementwise: 'src/engine/ops/elementwise.ts', autograd: 'src/engine/ops/elementwise.ts',
   maxPool2d: 'src/engine/ops/pool.ts', upsampleNearest: 'src/engine/ops/upsample.ts', loss: 'src/engine/ops/loss.ts',

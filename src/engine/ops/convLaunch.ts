@@ -1,0 +1,297 @@
+/**
+ * The conv kernels' launches: for a conv geometry (src/engine/ops/conv2d.ts ConvGeometry), the
+ * forward conv (convForward), its adjoint (convTranspose: conv2d's input gradient and Keras
+ * Conv2DTranspose's forward), the weight gradient (filterGrad) and the bias gradient (biasGrad).
+ * Each picks the kernel of the family asked for (or the autotuner's choice under 'auto') from the
+ * kernel table (src/engine/kernels.ts), sets its uniforms and dispatch, and runs the split-K second
+ * passes. The ops in src/engine/ops/conv2d.ts call these; so do the autotuner, the lab and the
+ * benchmark, which time one family at a time.
+ */
+import { ShapeError } from '../errors.ts';
+import { ACT, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { type BufferView, runtime } from '../runtime.ts';
+import { type Tensor, empty } from '../tensor.ts';
+import { tunedFamily } from '../tuning.ts';
+import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+/**
+ * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice (tiled
+ * where it has none); a family without a kernel for the role (shared dw) falls back to tiled.
+ */
+function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
+  const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
+  return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
+}
+
+function geomUniforms(g: ConvGeometry) {
+  return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
+}
+
+/**
+ * The output channel count of the naive and register-tiled kernels (those launched with it): as
+ * scalars for the naive and `_scalar` kernels, as vec4 groups for the others (CO % 4 == 0).
+ */
+function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> {
+  return k.variant === 'naive' || k.name.endsWith('_scalar') ? { CO: g.CO } : { CO4: g.CO / 4 };
+}
+
+/**
+ * The conv itself: x [N,H,W,CI], w [KH,KW,CI,CO], b [CO] | null -> y [N,OH,OW,CO] = act(b + x * w).
+ * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar (src/engine/kernels.ts).
+ */
+export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
+  const what = 'conv2d';
+  // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
+  const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
+  const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
+  if (k.name === 'conv2d_wide') return wideForward(bindings, y, g, b !== null, act);
+  if (k.name === 'conv2d_window') {
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.OH, WINDOW_TILE.R), PB: ceilDiv(g.OW, WINDOW_TILE.P) };
+    runtime().launch('conv2d_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  if (k.name === 'conv2d_narrow') {
+    // Whole taps of weights per workgroup-memory stage (512 (tap, ci) vec4s): TPC * CI <= 512.
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.OH * g.OW, TPC: Math.max(1, Math.floor(512 / g.CI)) };
+    runtime().launch('conv2d_narrow', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  if (k.name in SHARED_TILE) {
+    const M = g.N * g.OH * g.OW;
+    const t = SHARED_TILE[k.name as SharedKernel];
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M, K: g.KH * g.KW * g.CI, MB: ceilDiv(M, t.BM), NB: ceilDiv(g.CO, t.BN) };
+    runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { PB: ceilDiv(g.OW, TILE[k.name as 'conv2d_tiled'].P), CB: ceilDiv(g.CO, TILE[k.name as 'conv2d_tiled'].C) };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k, g), ...blocks };
+  runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+  return y;
+}
+
+/** Taps per step of conv2d_wide, and the fewest steps a split-K slice keeps. */
+const WIDE_BK = 16;
+const WIDE_MIN_STEPS = 4;
+
+/**
+ * Split-K of conv2d_wide: when the output's 64 x 64 blocks give fewer than SPLIT_TARGET
+ * invocations (as the weight gradient's split), the taps are cut into KS slices of KPER (whole
+ * steps of 16, at least WIDE_MIN_STEPS each) so that more workgroups run; KS = 1 otherwise.
+ */
+export function wideSplit(g: ConvGeometry): { KS: number; KPER: number } {
+  const t = SHARED_TILE.conv2d_wide;
+  const blocks = ceilDiv(g.N * g.OH * g.OW, t.BM) * ceilDiv(g.CO, t.BN);
+  const steps = ceilDiv(g.KH * g.KW * g.CI, WIDE_BK);
+  const { KS, rowsPer } = splitRows(steps, Math.floor(steps / WIDE_MIN_STEPS), KERNELS.conv2d_wide.wg * blocks);
+  return { KS, KPER: rowsPer * WIDE_BK };
+}
+
+/** The forward conv by conv2d_wide, split-K (wideSplit) with conv2d_split_sum adding the slices. */
+function wideForward(bindings: Record<string, BufferView>, y: Tensor, g: ConvGeometry, hasBias: boolean, act: ConvActivation): Tensor {
+  const t = SHARED_TILE.conv2d_wide;
+  const M = g.N * g.OH * g.OW;
+  const { KS, KPER } = wideSplit(g);
+  const part = KS > 1 ? empty([KS, g.N, g.OH, g.OW, g.CO]) : y; // [KS, N, OH, OW, CO] partial sums
+  const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: hasBias ? 1 : 0, M, K: g.KH * g.KW * g.CI, MB: ceilDiv(M, t.BM), NB: ceilDiv(g.CO, t.BN), KS, KPER };
+  runtime().launch('conv2d_wide', { uniforms, bindings: { ...bindings, y: part.view('conv2d') }, dims: { ...g, KS }, constants: { ACT: ACT[act] } });
+  if (KS > 1) {
+    sumSplitInto(part, bindings.b, y, KS, hasBias, act);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return y;
+}
+
+/** y = act(b + the sum of part's KS slices) (part [KS, ...y.shape], b over y's last axis): conv2d_split_sum. */
+export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number, hasBias: boolean, act: ConvActivation): void {
+  const count = y.size;
+  if (part.size !== KS * count) throw new ShapeError(`sumSplitInto: part has ${part.size} values, not KS=${KS} x ${count}`);
+  const CO = y.shape[y.shape.length - 1];
+  runtime().launch('conv2d_split_sum', {
+    uniforms: { count, KS, CO, hasBias: hasBias ? 1 : 0 },
+    bindings: { part: part.view('conv2d'), b, y: y.view('conv2d') },
+    dims: { count, KS, CO },
+    constants: { ACT: ACT[act] },
+  });
+}
+
+/**
+ * The adjoint of the conv g in gather form: x [N,OH,OW,CO], w [KH,KW,CI,CO], b [CI] | null ->
+ * y [N,H,W,CI]. conv2d's dx (no bias, no activation) and Keras Conv2DTranspose's forward.
+ * Tiled: conv2d_transpose_tiled (vec4 over the reduction CO) when CO % 4 == 0, else the scalar one.
+ */
+export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
+  const what = 'conv2dTranspose';
+  const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
+  const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
+  if (k.name === 'conv2d_transpose_window') {
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.H, WINDOW_TILE.R), PB: ceilDiv(g.W, WINDOW_TILE.P), CB: ceilDiv(g.CI, 4) };
+    runtime().launch('conv2d_transpose_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  if (k.name === 'conv2d_transpose_narrow') {
+    // Whole taps of weights per workgroup-memory stage (512 (tap, co) vec4s): TPC * CO <= 512.
+    const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.H * g.W, TPC: Math.max(1, Math.floor(512 / g.CO)) };
+    runtime().launch('conv2d_transpose_narrow', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  if (k.name in SHARED_TILE) {
+    // Per phase mod S: QH x QW pixels of each image, in blocks of BM, times CI in blocks of BN.
+    const QH = ceilDiv(g.H, g.S), QW = ceilDiv(g.W, g.S);
+    const t = SHARED_TILE[k.name as SharedKernel];
+    const uniforms = { N: g.N, ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, QH, QW, MB: ceilDiv(g.N * QH * QW, t.BM), NB: ceilDiv(g.CI, t.BN) };
+    runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
+  // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
+  const t = TILE[k.name as 'conv2d_transpose_tiled'];
+  const blocks: Record<string, number> = k.variant === 'naive' ? {} : { QB: ceilDiv(ceilDiv(g.W, g.S), t.P), CB: ceilDiv(g.CI, t.C) };
+  const uniforms = { count: k.invocations({ ...g }), ...geomUniforms(g), hasBias: b ? 1 : 0, ...channelUniforms(k, g), ...blocks };
+  runtime().launch(k.name, { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+  return y;
+}
+
+/**
+ * Split-K for the weight gradient. Its output (KH*KW*CI*CO weights, a few hundred invocations of
+ * 64) is small and its sum (N*OH*OW pixels) long, so the tiled kernels cut the sum into KS slices:
+ * enough to reach SPLIT_TARGET invocations, while each slice keeps at least SPLIT_MIN_PIXELS pixels
+ * (its partial dw costs a write and a read of KH*KW*CI*CO floats, small against that work).
+ * Shorter serial sums are also more accurate in float32. The target was measured on an H200
+ * (bench/results/kernels-h200-split65536.json): 65536 rather than 16384 took DnCNN's batch-128 dw
+ * from 29 to 114 slices and 3.15 to 0.89 ms. At the presets' batch 8-16 shapes the minimum slice
+ * binds first under either target, so those (and a CPU adapter's runs) split as before.
+ */
+const SPLIT_TARGET = 65536;
+const SPLIT_MIN_PIXELS = 1024;
+
+/** Rows each bias-gradient slice sums at least: a slice writes one float per channel. */
+const BIAS_MIN_ROWS = 256;
+
+/**
+ * `rows` cut into KS slices of rowsPer rows, none empty: enough slices for SPLIT_TARGET
+ * invocations at `perSlice` invocations each, at most `maxSlices` (and at least one).
+ */
+function splitRows(rows: number, maxSlices: number, perSlice: number): { KS: number; rowsPer: number } {
+  const want = Math.max(1, Math.min(maxSlices, Math.ceil(SPLIT_TARGET / perSlice)));
+  const rowsPer = ceilDiv(rows, want);
+  return { KS: ceilDiv(rows, rowsPer), rowsPer };
+}
+
+/** The slices of the weight gradient's pixel sum: KS slices of rowsPer (n, oh) rows each. */
+export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: number; rowsPer: number } {
+  const rows = g.N * g.OH;
+  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / SPLIT_MIN_PIXELS)), invocations);
+}
+
+/**
+ * The conv's weight gradient: x [N,H,W,CI], dz [N,OH,OW,CO] -> dw [KH,KW,CI,CO].
+ * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one (narrow:
+ * conv2d_backward_filter_narrow, rows of several taps when CI <= 4), split
+ * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
+ */
+export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
+  const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
+  const what = 'conv2d dw';
+  const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
+  if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
+  if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
+  if (k.variant === 'naive') {
+    const { KH: _kh, ...geo } = geomUniforms(g);
+    const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
+    runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
+    return dw;
+  }
+  const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow' | 'conv2d_backward_filter_tiled_quad'];
+  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
+  const count = g.KH * g.KW * g.CI * g.CO;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
+  const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
+  // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
+  const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
+  runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return dw;
+}
+
+/**
+ * Split-K of conv2d_backward_filter_wide: the N*OH*OW pixel sum in KS slices of MPER (whole steps
+ * of 16 pixels), enough for SPLIT_TARGET invocations over its 64 x 64 blocks of dw, each slice at
+ * least SPLIT_MIN_PIXELS pixels (splitRows, as the tiled kernels' split).
+ */
+export function wideFilterSplit(g: ConvGeometry): { KS: number; MPER: number } {
+  const M = g.N * g.OH * g.OW;
+  const t = WIDE_FILTER_TILE;
+  const blocks = ceilDiv(g.KH * g.KW * g.CI, t.K) * ceilDiv(g.CO, t.C);
+  const { KS, rowsPer } = splitRows(ceilDiv(M, t.M), Math.floor(M / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_wide.wg * blocks);
+  return { KS, MPER: rowsPer * t.M };
+}
+
+/** The weight gradient by conv2d_backward_filter_wide, split-K (wideFilterSplit) with conv2d_backward_filter_sum adding the slices. */
+function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Tensor {
+  const what = 'conv2d dw';
+  const { KS, MPER } = wideFilterSplit(g);
+  const K = g.KH * g.KW * g.CI;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
+  const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
+  runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return dw;
+}
+
+/** The weight gradient by conv2d_backward_filter_window, split-K as the tiled kernels (filterGradSplit). */
+function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
+  const what = 'conv2d dw';
+  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
+  const slice = g.KH * g.KW * g.CI * g.CO;
+  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, 3, 3, CI, CO] partial sums
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, 8), KS, rowsPer, slice };
+  runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  if (KS > 1) {
+    sumSlicesInto(part, dw, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return dw;
+}
+
+/** dw = the sum of part's KS slices (part [KS, ...dw.shape]): conv2d_backward_filter_sum. */
+export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
+  const count = dw.size;
+  if (part.size !== KS * count) throw new ShapeError(`sumSlicesInto: part has ${part.size} values, not KS=${KS} x ${count}`);
+  runtime().launch('conv2d_backward_filter_sum', {
+    uniforms: { count, KS },
+    bindings: { part: part.view('conv2d dw'), dw: dw.view('conv2d dw') },
+    dims: { count, KS },
+  });
+}
+
+/**
+ * The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel, in KS slices of rowsPer
+ * pixels (enough for SPLIT_TARGET invocations, at least BIAS_MIN_ROWS rows a slice) that
+ * conv2d_backward_filter_sum adds.
+ */
+export function biasGrad(dz: Tensor): Tensor {
+  const C = dz.shape[dz.shape.length - 1];
+  const M = dz.size / C;
+  const { KS, rowsPer } = splitRows(M, Math.floor(M / BIAS_MIN_ROWS), C);
+  const db = empty([C]);
+  const part = KS > 1 ? empty([KS, C]) : db;
+  runtime().launch('conv2d_bias_grad', {
+    uniforms: { count: KS * C, M, C, rowsPer },
+    bindings: { dz: dz.view('conv2d db'), db: part.view('conv2d db') },
+    dims: { M, C, KS },
+  });
+  if (KS > 1) {
+    sumSlicesInto(part, db, KS);
+    part.dispose(); // safe with the pending sum dispatch: later commands run after it
+  }
+  return db;
+}
