@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
 import { filterGradSplit } from '../src/engine/ops/convLaunch.ts';
-import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 
@@ -149,6 +149,13 @@ describe('the kernel table', () => {
     const konst = (k: string) => Number(src.match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([konst('BK'), konst('BN'), konst('BM')]).toEqual([WIDE_FILTER_TILE.K, WIDE_FILTER_TILE.C, WIDE_FILTER_TILE.M]);
     expect(KERNELS.conv2d_backward_filter_wide.wg * KERNELS.conv2d_backward_filter_wide.perInvocation).toBe(WIDE_FILTER_TILE.K * WIDE_FILTER_TILE.C);
+  });
+
+  it('window tiles: WINDOW_TILE agrees with the WGSL constants TR, TP and TC of the three window kernels', () => {
+    const konst = (name: string, k: string) => Number(source(name).match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+    expect([konst('conv2d_window', 'TR'), konst('conv2d_window', 'TP')]).toEqual([WINDOW_TILE.R, WINDOW_TILE.P]);
+    expect(['TR', 'TP', 'TC'].map((k) => konst('conv2d_transpose_window', k))).toEqual([WINDOW_TILE.R, WINDOW_TILE.P, WINDOW_TILE.C]);
+    expect(konst('conv2d_backward_filter_window', 'TR')).toBe(WINDOW_TILE.CI);
   });
 
   it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {

@@ -110,8 +110,11 @@ export const SHARED_TILE = {
   conv2d_wide: { BM: 64, BN: 64 },
 } as const;
 export type SharedKernel = keyof typeof SHARED_TILE;
-/** conv2d_window's tile: R output rows x P output columns per invocation. */
-export const WINDOW_TILE = { R: 4, P: 8 } as const;
+/**
+ * The window kernels' tiles: R output rows x P output columns per invocation (x C channels for the
+ * input gradient; the forward takes all of its at most 4); the weight gradient's CI input channels.
+ */
+export const WINDOW_TILE = { R: 4, P: 8, C: 4, CI: 8 } as const;
 /** conv2d_backward_filter_wide's tile: K taps x C channels of dw per workgroup, M pixels a step. */
 export const WIDE_FILTER_TILE = { K: 64, C: 64, M: 16 } as const;
 
@@ -202,7 +205,7 @@ function convRows(): RowSpec[] {
       invocations: (d) => d.N * d.H * d.S * cdiv(cdiv(d.W, d.S), TILE.conv2d_transpose_tiled_quad.P) * cdiv(d.CI, TILE.conv2d_transpose_tiled_quad.C), backward: dxBack('quad') },
     // One invocation per 4 x 8 block of output pixels and 4 of their channels.
     { ...dx, name: 'conv2d_transpose_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128,
-      invocations: (d) => d.N * cdiv(d.H, WINDOW_TILE.R) * cdiv(d.W, WINDOW_TILE.P) * cdiv(d.CI, 4), backward: dxBack('window') },
+      invocations: (d) => d.N * cdiv(d.H, WINDOW_TILE.R) * cdiv(d.W, WINDOW_TILE.P) * cdiv(d.CI, WINDOW_TILE.C), backward: dxBack('window') },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -222,7 +225,7 @@ function convRows(): RowSpec[] {
     // One invocation per tap row kh and 8 input channels (all 3 taps kw, all CO <= 4 channels), per
     // slice of the pixel sum (as tiled).
     { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
-      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, 8) },
+      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

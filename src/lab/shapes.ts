@@ -49,12 +49,11 @@ export function presetLayers(batchOverride?: number): { label: string; kind: 'co
 /** A small shape every kernel runs in well under a second on a CPU adapter (the lab's default, the tests'). */
 export function smallDims(row: KernelRow): Dims {
   if (hasConvGeometry(row)) {
-    // The first channel counts that meet the row's condition (vec4 CO, scalar CO, narrow CO, narrow
-    // CI, quad CO, quad CI).
-    const ch = [{ CI: 5, CO: 8 }, { CI: 5, CO: 3 }, { CI: 8, CO: 3 }, { CI: 3, CO: 8 }, { CI: 5, CO: 32 }, { CI: 32, CO: 8 }].find((c) => !row.when || row.when.test({ ...c, KH: 3, KW: 3, S: 2 }));
-    // A row that needs stride 1 (window): 9 x 11 at stride 1 (a partial 4-row and 8-column block).
-    if (!ch) return convDims({ N: 2, H: 9, W: 11, CI: 5, CO: 3, K: 3, S: 1, padding: 'same' });
-    return convDims({ N: 2, H: 9, W: 11, ...ch, K: 3, S: 2, padding: 'same' });
+    // The first channel counts and stride that meet the row's condition (vec4 CO, scalar CO, narrow
+    // CO, narrow CI, quad CO, quad CI, window: stride 1, a partial 4-row and 8-column block).
+    const ch = [{ CI: 5, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 2 }, { CI: 8, CO: 3, S: 2 }, { CI: 3, CO: 8, S: 2 }, { CI: 5, CO: 32, S: 2 }, { CI: 32, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 1 }]
+      .find((c) => !row.when || row.when.test({ ...c, KH: 3, KW: 3 }))!;
+    return convDims({ N: 2, H: 9, W: 11, ...ch, K: 3, padding: 'same' });
   }
   switch (row.name) {
     case 'conv2d_bias_grad': return { M: 1000, C: 7 }; // three slices of the split sum

@@ -127,7 +127,7 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
   if (k.name === 'conv2d_transpose_window') {
-    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.H, WINDOW_TILE.R), PB: ceilDiv(g.W, WINDOW_TILE.P), CB: ceilDiv(g.CI, 4) };
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.H, WINDOW_TILE.R), PB: ceilDiv(g.W, WINDOW_TILE.P), CB: ceilDiv(g.CI, WINDOW_TILE.C) };
     runtime().launch('conv2d_transpose_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
     return y;
   }
@@ -206,17 +206,11 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow' | 'conv2d_backward_filter_tiled_quad'];
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
   const count = g.KH * g.KW * g.CI * g.CO;
-  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
   const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
   // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
   const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
   const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
-  runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
-  if (KS > 1) {
-    sumSlicesInto(part, dw, KS);
-    part.dispose(); // safe with the pending sum dispatch: later commands run after it
-  }
-  return dw;
+  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
 }
 
 /**
@@ -237,14 +231,8 @@ function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Ten
   const what = 'conv2d dw';
   const { KS, MPER } = wideFilterSplit(g);
   const K = g.KH * g.KW * g.CI;
-  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, KH, KW, CI, CO] partial sums
   const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
-  runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
-  if (KS > 1) {
-    sumSlicesInto(part, dw, KS);
-    part.dispose(); // safe with the pending sum dispatch: later commands run after it
-  }
-  return dw;
+  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
 }
 
 /** The weight gradient by conv2d_backward_filter_window, split-K as the tiled kernels (filterGradSplit). */
@@ -252,14 +240,22 @@ function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k:
   const what = 'conv2d dw';
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
   const slice = g.KH * g.KW * g.CI * g.CO;
-  const part = KS > 1 ? empty([KS, g.KH, g.KW, g.CI, g.CO]) : dw; // [KS, 3, 3, CI, CO] partial sums
-  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, 8), KS, rowsPer, slice };
-  runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } });
+  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, WINDOW_TILE.CI), KS, rowsPer, slice };
+  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+}
+
+/**
+ * A split-K launch into `out`: `launch` writes KS slices of partial sums into the tensor it is given
+ * ([KS, ...out.shape]; out itself when KS = 1), then conv2d_backward_filter_sum adds them into out.
+ */
+function inSlices(out: Tensor, KS: number, launch: (part: Tensor) => void): Tensor {
+  const part = KS > 1 ? empty([KS, ...out.shape]) : out;
+  launch(part);
   if (KS > 1) {
-    sumSlicesInto(part, dw, KS);
+    sumSlicesInto(part, out, KS);
     part.dispose(); // safe with the pending sum dispatch: later commands run after it
   }
-  return dw;
+  return out;
 }
 
 /** dw = the sum of part's KS slices (part [KS, ...dw.shape]): conv2d_backward_filter_sum. */
@@ -283,15 +279,9 @@ export function biasGrad(dz: Tensor): Tensor {
   const M = dz.size / C;
   const { KS, rowsPer } = splitRows(M, Math.floor(M / BIAS_MIN_ROWS), C);
   const db = empty([C]);
-  const part = KS > 1 ? empty([KS, C]) : db;
-  runtime().launch('conv2d_bias_grad', {
+  return inSlices(db, KS, (part) => runtime().launch('conv2d_bias_grad', {
     uniforms: { count: KS * C, M, C, rowsPer },
     bindings: { dz: dz.view('conv2d db'), db: part.view('conv2d db') },
     dims: { M, C, KS },
-  });
-  if (KS > 1) {
-    sumSlicesInto(part, db, KS);
-    part.dispose(); // safe with the pending sum dispatch: later commands run after it
-  }
-  return db;
+  }));
 }
