@@ -14,8 +14,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -102,6 +102,11 @@ const SPECS: ConvSpec[] = [
   // window's weight gradient split in 2 slices (64 rows of 40 pixels), 9 input channels (a full
   // and a clamped 8-channel block), CO = 4
   { N: 2, H: 32, W: 40, CI: 9, CO: 4, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
+  // winograd (3x3 stride 1, CI % 4 == 0, CO % 32 == 0): 9 x 11 'same' (a partial last 2x2 tile in
+  // each direction; 60 tiles: 7 full 8-tile blocks and a partial one), relu; 'valid' 7 x 10 -> 5 x 8
+  // (a partial row of tiles), CI = 12 (three vec4s), CO = 64, sigmoid, no bias
+  { N: 2, H: 9, W: 11, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+  { N: 1, H: 7, W: 10, CI: 12, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: false },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -184,7 +189,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -282,6 +287,10 @@ describe('kernel selection', () => {
         quad8: run(8, { variant: 'quad' }),
         // window: the forward of a 3x3 stride-1 conv with CO <= 4; tiled for the rest
         window3: run(3, { variant: 'window' }),
+        // winograd: the forward of a 3x3 stride-1 conv with CI % 4 == 0 and CO % 32 == 0 (its four
+        // passes); tiled for the gradients, and for the whole conv at CO = 8
+        winograd32: run(32, { variant: 'winograd' }),
+        winograd8: run(8, { variant: 'winograd' }),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -316,6 +325,8 @@ describe('kernel selection', () => {
     expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
     expect(r.quad8).toBe(r.tiled4);
     expect(r.window3).toBe('conv2d_window conv2d_transpose_window conv2d_backward_filter_window conv2d_bias_grad');
+    expect(r.winograd32).toBe('conv2d_winograd_weights conv2d_winograd_input conv2d_winograd conv2d_winograd_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.winograd8).toBe(r.tiled4);
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -420,10 +431,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'auto', got 'fast'",
     ]);
   });
 });

@@ -8,9 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
 import { filterGradSplit } from '../src/engine/ops/convLaunch.ts';
-import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, WINOGRAD_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
+import * as referenceWinograd from '../src/engine/referenceWinograd.ts';
 
 const DIR = 'src/shaders';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, '')).sort();
@@ -53,7 +54,7 @@ describe('the kernel table', () => {
         expect(head).toMatch(/Backward(: none| of:)/);
       }
       // The reference that checks it exists.
-      const refs = { ...reference, ...referenceData } as Record<string, unknown>;
+      const refs = { ...reference, ...referenceData, ...referenceWinograd } as Record<string, unknown>;
       expect(typeof refs[row.reference], `${name}: reference ${row.reference}`).toBe('function');
       expect(row.launcher, `${name}: launcher of op ${row.op}`).toMatch(/^src\/engine\/.*\.ts$/);
       // The launcher names it, unless the op picks it from the table (the conv families).
@@ -135,13 +136,18 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);
     // quad: only on a device with subgroups, and only at 32-channel multiples (dx: of CI).
-    expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad']);
+    expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad', 'winograd']);
     expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad']);
     expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad']);
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 48 }, subgroups)).toContain('quad');
     expect(pickKernel('conv2d', 'weight-grad', 'quad', a).name).toBe('conv2d_backward_filter_tiled_quad');
+    // winograd: the forward of a 3x3 stride-1 conv with CI % 4 == 0 and CO % 32 == 0, with subgroups.
+    expect(pickKernel('conv2d', 'forward', 'winograd', a).name).toBe('conv2d_winograd');
+    expect(familiesFor('conv2d', 'forward', a, none)).not.toContain('winograd');
+    for (const d of [{ ...a, S: 2 }, { ...a, KH: 5, KW: 5 }, { ...a, CI: 3 }, { ...a, CO: 48 }]) expect(familiesFor('conv2d', 'forward', d, subgroups)).not.toContain('winograd');
+    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).not.toContain('winograd');
   });
 
   it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {
@@ -156,6 +162,17 @@ describe('the kernel table', () => {
     expect([konst('conv2d_window', 'TR'), konst('conv2d_window', 'TP')]).toEqual([WINDOW_TILE.R, WINDOW_TILE.P]);
     expect(['TR', 'TP', 'TC'].map((k) => konst('conv2d_transpose_window', k))).toEqual([WINDOW_TILE.R, WINDOW_TILE.P, WINDOW_TILE.C]);
     expect(konst('conv2d_backward_filter_window', 'TR')).toBe(WINDOW_TILE.CI);
+  });
+
+  it('winograd: WINOGRAD_TILE agrees with conv2d_winograd\'s TP and 4 * TC4, and its invocations cover 16 points x T tiles x CO', () => {
+    const konst = (k: string) => Number(source('conv2d_winograd').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+    expect([konst('TP'), 4 * konst('TC4')]).toEqual([WINOGRAD_TILE.P, WINOGRAD_TILE.C]);
+    const d = CONV_SHAPES[0];
+    const T = 16 * 20 * 20;
+    expect(KERNELS.conv2d_winograd.invocations(d) * KERNELS.conv2d_winograd.perInvocation).toBe(16 * T * d.CO);
+    expect(KERNELS.conv2d_winograd_input.invocations(d) * KERNELS.conv2d_winograd_input.perInvocation).toBe(16 * T * d.CI);
+    expect(KERNELS.conv2d_winograd_output.invocations(d) * KERNELS.conv2d_winograd_output.perInvocation).toBe(d.N * d.OH * d.OW * d.CO);
+    expect(KERNELS.conv2d_winograd_weights.invocations(d) * KERNELS.conv2d_winograd_weights.perInvocation).toBe(16 * d.CI * d.CO);
   });
 
   it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {

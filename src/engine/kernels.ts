@@ -21,11 +21,13 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
  * register tiles over dw's (tap, channel) rows), quad (the tiled kernels with each quad of
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
- * 32-channel multiples) and window (a 3x3 stride-1 conv with at most 4 output channels, all three
- * roles, as register tiles that slide the window over loaded input: a last layer on a CPU adapter). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window'];
+ * 32-channel multiples), window (a 3x3 stride-1 conv with at most 4 output channels, all three
+ * roles, as register tiles that slide the window over loaded input: a last layer on a CPU adapter)
+ * and winograd (the forward of a 3x3 stride-1 conv by Winograd F(2x2, 3x3): 2.25x fewer
+ * multiply-adds, in four passes whose product pass shares loads as quad does). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'];
 /** Optional WebGPU features a kernel may need (its WGSL `enable`s them). */
 export type KernelFeature = 'subgroups';
 /** The features a device has (a GPUSupportedFeatures, or any set of feature names). */
@@ -36,7 +38,7 @@ export interface KernelRow {
   name: string;
   /** The op that launches it (an engine module under src/engine). */
   op: string;
-  /** Where the op module lives, for links. */
+  /** Where the op module lives, for links (the op's module, unless the row names its own). */
   launcher: string;
   role: Role;
   /** Another op this kernel also serves, by duality (e.g. conv2d's dx is conv2dTranspose's forward). */
@@ -127,10 +129,20 @@ const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0', test: (d: Dims) => d.CI <= 
 const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
 const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
 const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 32 === 0 && d.CO % 4 === 0 };
+// Winograd F(2x2, 3x3): 3x3 stride 1; x in vec4s of CI; the product pass's quads are 4 blocks of 8 of CO.
+const winogradFwd = {
+  text: 'KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0',
+  test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CI % 4 === 0 && d.CO % 32 === 0,
+};
+/** Winograd F(2x2, 3x3)'s tiles: a 2x2 block of output pixels each, ceil(OH/2) x ceil(OW/2) per image. */
+export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, 2) * cdiv(d.OW, 2);
+/** Tiles x channels of conv2d_winograd's register tile (its TP and 4 * TC4). */
+export const WINOGRAD_TILE = { P: 8, C: 8 } as const;
 
-type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number };
+type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number; launcher?: string };
 
 const CONV = 'src/engine/ops/convLaunch.ts';
+const WINOGRAD = 'src/engine/ops/winograd.ts';
 const LAUNCHERS: Record<string, string> = {
   conv2d: CONV, elementwise: 'src/engine/ops/elementwise.ts', autograd: 'src/engine/ops/elementwise.ts',
   maxPool2d: 'src/engine/ops/pool.ts', upsampleNearest: 'src/engine/ops/upsample.ts', loss: 'src/engine/ops/loss.ts',
@@ -151,7 +163,7 @@ function convRows(): RowSpec[] {
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
-        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
@@ -182,9 +194,26 @@ function convRows(): RowSpec[] {
     // One invocation per 4 x 8 block of output pixels (all CO <= 4 channels).
     { ...fwd, name: 'conv2d_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128, perInvocationText: '32 pixels (4 rows x 8 columns) x CO channels',
       invocations: (d: Dims) => d.N * cdiv(d.OH, WINDOW_TILE.R) * cdiv(d.OW, WINDOW_TILE.P), backward: fwdBack('window') },
+    // 16 matrix products, one per point of the 4x4 Winograd domain: 8 tiles x 8 channels an
+    // invocation. Its row stands for the four passes (src/engine/ops/winograd.ts runs them), whose
+    // cost it counts as the conv's (the passes below count their own).
+    { ...fwd, name: 'conv2d_winograd', variant: 'winograd', when: winogradFwd, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
+      perInvocationText: '8 tiles x 8 channels at one of the 16 points', backward: fwdBack('winograd'),
+      invocations: (d) => 16 * cdiv(winogradTiles(d), WINOGRAD_TILE.P) * cdiv(d.CO, WINOGRAD_TILE.C) },
     // The split's second pass: count = N*OH*OW*CO outputs, each its KS slices + bias, activated.
     { name: 'conv2d_split_sum', op: 'conv2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS', 'CO'],
       invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },
+    // conv2d_winograd's other passes: the weights (an invocation per input channel and 4 output
+    // channels), the input tiles (per tile and 4 input channels) and the output tiles (per tile and
+    // 4 output channels, + bias, activated).
+    { ...fwd, name: 'conv2d_winograd_weights', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
+      invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => 42 * d.CI * d.CO, bytes: (d) => 4 * 25 * d.CI * d.CO, reference: 'winogradWeights', backward: [] },
+    { ...fwd, name: 'conv2d_winograd_input', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
+      invocations: (d) => winogradTiles(d) * cdiv(d.CI, 4), flops: (d) => 32 * winogradTiles(d) * d.CI,
+      bytes: (d) => xBytes(d) + 4 * 16 * winogradTiles(d) * d.CI, reference: 'winogradInput', backward: [] },
+    { ...fwd, name: 'conv2d_winograd_output', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 16, perInvocationText: '2x2 pixels x 4 channels',
+      invocations: (d) => winogradTiles(d) * cdiv(d.CO, 4), flops: (d) => 28 * winogradTiles(d) * d.CO,
+      bytes: (d) => 4 * 16 * winogradTiles(d) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
     { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
     // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
     { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -291,7 +320,7 @@ export const hasConvGeometry = (row: KernelRow) => row.dims.includes('KH');
 /** Every kernel, by file name. */
 export const KERNELS: Readonly<Record<string, KernelRow>> = Object.freeze(Object.fromEntries(ROWS.map((r) => [r.name, Object.freeze({
   ...r,
-  launcher: LAUNCHERS[r.op],
+  launcher: r.launcher ?? LAUNCHERS[r.op],
   workgroups: r.workgroups ?? ((d: Dims) => cdiv(r.invocations(d), r.wg)),
 })])));
 

@@ -17,6 +17,8 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
+import { winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
 import * as ref from '../engine/reference.ts';
@@ -183,6 +185,31 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     },
     tfjs: (tf, _p, t, d) => tf.sum(tf.reshape(t.part, [d.KS, d.count]), 0),
   },
+  // The Winograd conv's own passes (its product pass is checked through the conv, convCase).
+  conv2d_winograd_weights: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ w: rand(rng, [3, 3, d.CI, d.CO]) }),
+    run: (t, d) => winogradWeights(t.w, geom(d)),
+    reference: (a) => refWino.winogradWeights(a.w),
+    tfjs: null,
+    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+  },
+  conv2d_winograd_input: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
+    run: (t, d) => winogradInput(t.x, geom(d)),
+    reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL),
+    tfjs: null,
+    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+  },
+  conv2d_winograd_output: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ m: rand(rng, [16, refWino.winogradTileCount(d.N, d.OH, d.OW), d.CO]), b: rand(rng, [d.CO]) }),
+    run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none'),
+    reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW),
+    tfjs: null,
+    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+  },
   accumulate: {
     tol: ewTol,
     inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),
@@ -318,6 +345,7 @@ function adamOnce(p: Tensor, g: Tensor, count: number): Tensor {
 export function kernelCase(name: string): KernelCase {
   const row = KERNELS[name];
   if (!row) throw new Error(`no kernel '${name}'`);
+  if (name in CASES) return { kernel: name, ...CASES[name] };
   if (hasConvGeometry(row)) return convCase(row);
   // ssim_mean runs inside ssimPerImage, right after ssim: one case checks both.
   return { kernel: name, ...CASES[name === 'ssim_mean' ? 'ssim' : name] };

@@ -64,7 +64,7 @@ export function renderFacts(container: HTMLElement, row: KernelRow, dims: Dims |
       ['workgroups', value(row.workgroups, dims, '')],
       ['FLOP', h('span', '', code(flopText), ' = ', h('strong', '', value(row.flops, dims, 'FLOP')))],
       ['bytes', h('span', '', code(byteText), ' = ', h('strong', '', value(row.bytes, dims, 'B')))],
-      ['reference', h('span', '', code(row.reference), ' (float64, src/engine/reference.ts or referenceData.ts)')],
+      ['reference', h('span', '', code(row.reference), ' (float64, src/engine/reference.ts, referenceData.ts or referenceWinograd.ts)')],
     ]),
     helpers.length ? h('p', 'note', 'where ', ...helpers.flatMap(([k, v], i) => [i ? '; ' : '', code(k), ' = ', code(v)])) : null,
   ));

@@ -13,14 +13,17 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { tunedFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
+import { winogradFits, winogradForward } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
  * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice (tiled
- * where it has none); a family without a kernel for the role (shared dw) falls back to tiled.
+ * where it has none); a family without a kernel for the role (shared dw) falls back to tiled, and
+ * so does winograd where its scratch would not fit the device's largest binding.
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
+  if (f === 'winograd' && !winogradFits(g)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
@@ -41,11 +44,12 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
  * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar (src/engine/kernels.ts).
  */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
+  if (k.name === 'conv2d_winograd') return winogradForward(x, w, b, g, act);
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
   if (k.name === 'conv2d_wide') return wideForward(bindings, y, g, b !== null, act);
   if (k.name === 'conv2d_window') {
     const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.OH, WINDOW_TILE.R), PB: ceilDiv(g.OW, WINDOW_TILE.P) };

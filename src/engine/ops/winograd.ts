@@ -1,0 +1,92 @@
+/**
+ * The forward conv by Winograd F(2x2, 3x3) (the 'winograd' family, src/shaders/conv2d_winograd*.wgsl):
+ * for a 3x3 stride-1 conv, each 2x2 block of outputs (a tile) costs 16 multiply-adds per input and
+ * output channel instead of 36. Four passes:
+ *   U = G g G^T for every (ci, co) filter             conv2d_winograd_weights   [16, CI, CO]
+ *   V = B^T d B for every tile's 4x4 input patch       conv2d_winograd_input     [16, T, CI]
+ *   M[xi] = V[xi] U[xi] for the 16 points xi           conv2d_winograd           [16, T, CO]
+ *   y = act(b + A^T M A) for every tile                conv2d_winograd_output    [N, OH, OW, CO]
+ * (T = N * ceil(OH/2) * ceil(OW/2) tiles). The float64 references of each pass are in
+ * src/engine/referenceWinograd.ts. The scratch (V and M, each 4x the input or output: a 4x4 patch
+ * per 2x2 tile) goes back to the pool when the passes are recorded.
+ */
+import { ACT, KERNELS, WINOGRAD_TILE, winogradTiles } from '../kernels.ts';
+import { runtime } from '../runtime.ts';
+import { type Tensor, empty } from '../tensor.ts';
+import type { ConvActivation, ConvGeometry } from './conv2d.ts';
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+const tiles = (g: ConvGeometry) => ({ TH: ceilDiv(g.OH, 2), TW: ceilDiv(g.OW, 2), T: winogradTiles({ ...g }) });
+
+/** The bytes of the largest scratch tensor of the passes at g (V or M). */
+export function winogradScratchBytes(g: ConvGeometry): number {
+  return 4 * 16 * winogradTiles({ ...g }) * Math.max(g.CI, g.CO);
+}
+
+/** Whether the passes' tensors fit this device's largest binding (else the conv takes another family). */
+export function winogradFits(g: ConvGeometry): boolean {
+  const l = runtime().limits;
+  return winogradScratchBytes(g) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+}
+
+/** w [3, 3, CI, CO] -> U [16, CI, CO]: conv2d_winograd_weights. */
+export function winogradWeights(w: Tensor, g: ConvGeometry): Tensor {
+  const u = empty([16, g.CI, g.CO]);
+  runtime().launch('conv2d_winograd_weights', {
+    uniforms: { count: g.CI * (g.CO / 4), CO4: g.CO / 4 },
+    bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
+    dims: { ...g },
+  });
+  return u;
+}
+
+/** x [N, H, W, CI] -> V [16, T, CI]: conv2d_winograd_input. */
+export function winogradInput(x: Tensor, g: ConvGeometry): Tensor {
+  const { TH, TW, T } = tiles(g);
+  const v = empty([16, T, g.CI]);
+  runtime().launch('conv2d_winograd_input', {
+    uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL },
+    bindings: { x: x.view('conv2d winograd'), v: v.view('conv2d winograd') },
+    dims: { ...g },
+  });
+  return v;
+}
+
+/** V [16, T, CI], U [16, CI, CO] -> M [16, T, CO]: conv2d_winograd. */
+export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry): Tensor {
+  const { T } = tiles(g);
+  const m = empty([16, T, g.CO]);
+  runtime().launch('conv2d_winograd', {
+    uniforms: { count: KERNELS.conv2d_winograd.invocations({ ...g }), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, WINOGRAD_TILE.P), CB: g.CO / WINOGRAD_TILE.C },
+    bindings: { v: v.view('conv2d winograd'), uw: u.view('conv2d winograd'), m: m.view('conv2d winograd') },
+    dims: { ...g },
+  });
+  return m;
+}
+
+/** M [16, T, CO], b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd_output. */
+export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
+  const { TH, TW, T } = tiles(g);
+  const y = empty([g.N, g.OH, g.OW, g.CO]);
+  runtime().launch('conv2d_winograd_output', {
+    uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
+    // With no bias any read-only buffer is bound in its place.
+    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd') },
+    dims: { ...g },
+    constants: { ACT: ACT[act] },
+  });
+  return y;
+}
+
+/** y = act(b + x * w) by the four passes. */
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
+  const u = winogradWeights(w, g);
+  const v = winogradInput(x, g);
+  const m = winogradProducts(v, u, g);
+  // Safe with the pending dispatches: later commands run after them.
+  u.dispose();
+  v.dispose();
+  const y = winogradOutput(m, b, g, act);
+  m.dispose();
+  return y;
+}

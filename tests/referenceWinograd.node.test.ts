@@ -1,0 +1,49 @@
+/**
+ * The Winograd references (src/engine/referenceWinograd.ts) against the direct conv of
+ * reference.ts, in float64: transforming the filters and input patches, multiplying point by point,
+ * summing over the input channels and transforming back gives the 3x3 stride-1 conv to rounding.
+ * This is what makes them references for the GPU passes: a wrong matrix or a misplaced tile fails
+ * here, by far more than 1e-12.
+ */
+import { describe, expect, it } from 'vitest';
+import { type RefTensor, conv2d, refTensor } from '../src/engine/reference.ts';
+import { winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
+
+function rand(shape: number[], seed: number): RefTensor {
+  let s = seed;
+  const data = Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 1073741824 - 1; });
+  return refTensor(shape, data);
+}
+
+describe('Winograd F(2x2, 3x3) references', () => {
+  const cases = [
+    { N: 2, H: 9, W: 11, CI: 3, CO: 5, padding: 'same' as const },
+    { N: 1, H: 8, W: 8, CI: 4, CO: 2, padding: 'same' as const },
+    { N: 1, H: 7, W: 10, CI: 2, CO: 3, padding: 'valid' as const },
+    { N: 1, H: 3, W: 3, CI: 1, CO: 1, padding: 'valid' as const },
+  ];
+  for (const c of cases) {
+    it(`equal the direct conv: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+      const x = rand([c.N, c.H, c.W, c.CI], 1), w = rand([3, 3, c.CI, c.CO], 2), b = rand([c.CO], 3);
+      const want = conv2d(x, w, b, { stride: 1, padding: c.padding, activation: 'none' });
+      const [, OH, OW] = want.shape;
+      const pad = c.padding === 'same' ? 1 : 0;
+      const got = winogradOutput(winogradProducts(winogradInput(x, OH, OW, pad, pad), winogradWeights(w)), b, c.N, OH, OW);
+      expect(got.shape).toEqual(want.shape);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+      expect(worst).toBeLessThan(1e-12);
+    });
+  }
+
+  it('a swapped transform is caught: the comparison can fail', () => {
+    const x = rand([1, 6, 6, 2], 4), w = rand([3, 3, 2, 2], 5);
+    const want = conv2d(x, w, null, { stride: 1, padding: 'same', activation: 'none' });
+    // The filter flipped (true convolution instead of cross-correlation) must not pass.
+    const flipped = refTensor(w.shape, w.data.map((_, i) => { const k = Math.floor(i / 4); const rest = i % 4; return w.data[(8 - k) * 4 + rest]; }));
+    const got = winogradOutput(winogradProducts(winogradInput(x, 6, 6, 1, 1), winogradWeights(flipped)), null, 1, 6, 6);
+    let worst = 0;
+    for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+    expect(worst).toBeGreaterThan(1e-3);
+  });
+});
