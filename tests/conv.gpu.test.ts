@@ -287,8 +287,8 @@ describe('kernel selection', () => {
         quad8: run(8, { variant: 'quad' }),
         // window: the forward of a 3x3 stride-1 conv with CO <= 4; tiled for the rest
         window3: run(3, { variant: 'window' }),
-        // winograd: the forward of a 3x3 stride-1 conv with CI % 4 == 0 and CO % 32 == 0 (its four
-        // passes); tiled for the gradients, and for the whole conv at CO = 8
+        // winograd: a 3x3 stride-1 conv's forward (CI % 4 == 0, CO % 32 == 0: its four passes) and
+        // input gradient (CO % 4 == 0, CI % 32 == 0; here CI = 4: tiled); tiled for the rest
         winograd32: run(32, { variant: 'winograd' }),
         winograd8: run(8, { variant: 'winograd' }),
         subgroups: rt.ctx.device.features.has('subgroups'),

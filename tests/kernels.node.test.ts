@@ -137,7 +137,7 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);
     // quad: only on a device with subgroups, and only at 32-channel multiples (dx: of CI).
     expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad', 'winograd']);
-    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad']);
+    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad', 'winograd']);
     expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad']);
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('quad');
@@ -147,7 +147,11 @@ describe('the kernel table', () => {
     expect(pickKernel('conv2d', 'forward', 'winograd', a).name).toBe('conv2d_winograd');
     expect(familiesFor('conv2d', 'forward', a, none)).not.toContain('winograd');
     for (const d of [{ ...a, S: 2 }, { ...a, KH: 5, KW: 5 }, { ...a, CI: 3 }, { ...a, CO: 48 }]) expect(familiesFor('conv2d', 'forward', d, subgroups)).not.toContain('winograd');
-    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).not.toContain('winograd');
+    // Its input gradient (the adjoint: CO to CI channels) with the channel conditions swapped.
+    expect(pickKernel('conv2d', 'input-grad', 'winograd', a).name).toBe('conv2d_transpose_winograd');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('winograd');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 32, CO: 6 }, subgroups)).not.toContain('winograd');
+    expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 32, CO: 4 }, subgroups)).toContain('winograd');
   });
 
   it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {

@@ -134,6 +134,11 @@ const winogradFwd = {
   text: 'KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0',
   test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CI % 4 === 0 && d.CO % 32 === 0,
 };
+// Its input gradient: the adjoint, a 3x3 stride-1 conv from CO to CI channels (the roles swapped).
+const winogradDx = {
+  text: 'KH == 3 && KW == 3 && S == 1 && CO % 4 == 0 && CI % 32 == 0',
+  test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CO % 4 === 0 && d.CI % 32 === 0,
+};
 /** Winograd F(2x2, 3x3)'s tiles: a 2x2 block of output pixels each, ceil(OH/2) x ceil(OW/2) per image. */
 export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, 2) * cdiv(d.OW, 2);
 /** Tiles x channels of conv2d_winograd's register tile (its TP and 4 * TC4). */
@@ -235,6 +240,12 @@ function convRows(): RowSpec[] {
     // One invocation per 4 x 8 block of output pixels and 4 of their channels.
     { ...dx, name: 'conv2d_transpose_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128,
       invocations: (d) => d.N * cdiv(d.H, WINDOW_TILE.R) * cdiv(d.W, WINDOW_TILE.P) * cdiv(d.CI, WINDOW_TILE.C), backward: dxBack('window') },
+    // The adjoint by conv2d_winograd's passes: this row is the first (the filters flipped and
+    // transposed into the 4x4 domain, an invocation per output channel and 4 input channels) and
+    // stands for all four, whose cost it counts as the input gradient's.
+    { ...dx, name: 'conv2d_transpose_winograd', variant: 'winograd', when: winogradDx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
+      perInvocationText: '16 points x 4 channels of the flipped filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd'),
+      invocations: (d) => d.CO * cdiv(d.CI, 4) },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

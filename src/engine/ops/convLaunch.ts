@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { tunedFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { winogradFits, winogradForward } from './winograd.ts';
+import { adjointGeometry, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -23,7 +23,7 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
-  if (f === 'winograd' && !winogradFits(g)) return 'tiled';
+  if (f === 'winograd' && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
@@ -126,10 +126,11 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
  * Tiled: conv2d_transpose_tiled (vec4 over the reduction CO) when CO % 4 == 0, else the scalar one.
  */
 export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+  const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
+  if (k.name === 'conv2d_transpose_winograd') return winogradTranspose(x, w, b, g, act);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
-  const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
   if (k.name === 'conv2d_transpose_window') {
     const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.H, WINDOW_TILE.R), PB: ceilDiv(g.W, WINDOW_TILE.P), CB: ceilDiv(g.CI, WINDOW_TILE.C) };
     runtime().launch('conv2d_transpose_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });

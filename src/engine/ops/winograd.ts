@@ -6,7 +6,10 @@
  *   V = B^T d B for every tile's 4x4 input patch       conv2d_winograd_input     [16, T, CI]
  *   M[xi] = V[xi] U[xi] for the 16 points xi           conv2d_winograd           [16, T, CO]
  *   y = act(b + A^T M A) for every tile                conv2d_winograd_output    [N, OH, OW, CO]
- * (T = N * ceil(OH/2) * ceil(OW/2) tiles). The float64 references of each pass are in
+ * (T = N * ceil(OH/2) * ceil(OW/2) tiles). The input gradient of such a conv is a 3x3 stride-1 conv
+ * too (adjointGeometry): of dy, with the filters flipped and transposed (conv2d_transpose_winograd
+ * takes them to the 4x4 domain) and the padding 2 - PT, 2 - PL; the other three passes are the same.
+ * The float64 references of each pass are in
  * src/engine/referenceWinograd.ts. The scratch (V and M, each 4x the input or output: a 4x4 patch
  * per 2x2 tile) goes back to the pool when the passes are recorded.
  */
@@ -17,6 +20,14 @@ import type { ConvActivation, ConvGeometry } from './conv2d.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 const tiles = (g: ConvGeometry) => ({ TH: ceilDiv(g.OH, 2), TW: ceilDiv(g.OW, 2), T: winogradTiles({ ...g }) });
+
+/**
+ * The 3x3 stride-1 conv that is g's adjoint (its input gradient, dy [N,OH,OW,CO] -> dx [N,H,W,CI]):
+ * dx = conv(dy, w flipped and transposed) with padding 2 - PT, 2 - PL.
+ */
+export function adjointGeometry(g: ConvGeometry): ConvGeometry {
+  return { N: g.N, H: g.OH, W: g.OW, CI: g.CO, OH: g.H, OW: g.W, CO: g.CI, KH: 3, KW: 3, S: 1, PT: 2 - g.PT, PL: 2 - g.PL };
+}
 
 /** The bytes of the largest scratch tensor of the passes at g (V or M). */
 export function winogradScratchBytes(g: ConvGeometry): number {
@@ -34,6 +45,17 @@ export function winogradWeights(w: Tensor, g: ConvGeometry): Tensor {
   const u = empty([16, g.CI, g.CO]);
   runtime().launch('conv2d_winograd_weights', {
     uniforms: { count: g.CI * (g.CO / 4), CO4: g.CO / 4 },
+    bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
+    dims: { ...g },
+  });
+  return u;
+}
+
+/** w [3, 3, CI, CO] of the conv g -> U [16, CO, CI] of its adjoint (w flipped, transposed): conv2d_transpose_winograd. */
+export function winogradWeightsFlipped(w: Tensor, g: ConvGeometry): Tensor {
+  const u = empty([16, g.CO, g.CI]);
+  runtime().launch('conv2d_transpose_winograd', {
+    uniforms: { count: g.CO * (g.CI / 4), CI4: g.CI / 4, CO: g.CO },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
     dims: { ...g },
   });
@@ -80,7 +102,19 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
 
 /** y = act(b + x * w) by the four passes. */
 export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
-  const u = winogradWeights(w, g);
+  return passes(winogradWeights(w, g), x, b, g, act);
+}
+
+/**
+ * The adjoint of the conv g (x [N,OH,OW,CO] -> y [N,H,W,CI] = act(b + conv(x, w flipped and
+ * transposed))): conv2d's input gradient, conv2dTranspose's forward at stride 1.
+ */
+export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
+  return passes(winogradWeightsFlipped(w, g), x, b, adjointGeometry(g), act);
+}
+
+/** The last three passes of the conv g, for its filters u already in the 4x4 domain (released here). */
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
   const v = winogradInput(x, g);
   const m = winogradProducts(v, u, g);
   // Safe with the pending dispatches: later commands run after them.
