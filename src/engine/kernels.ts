@@ -242,10 +242,10 @@ function convRows(): RowSpec[] {
       invocations: (d) => d.N * cdiv(d.H, WINDOW_TILE.R) * cdiv(d.W, WINDOW_TILE.P) * cdiv(d.CI, WINDOW_TILE.C), backward: dxBack('window') },
     // The adjoint by conv2d_winograd's passes: this row is the first (the filters flipped and
     // transposed into the 4x4 domain, an invocation per output channel and 4 input channels) and
-    // stands for all four, whose cost it counts as the input gradient's.
+    // stands for all four; it counts its own cost (conv2d_winograd's dispatch counts the conv's).
     { ...dx, name: 'conv2d_transpose_winograd', variant: 'winograd', when: winogradDx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
       perInvocationText: '16 points x 4 channels of the flipped filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd'),
-      invocations: (d) => d.CO * cdiv(d.CI, 4) },
+      invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 42 * d.CI * d.CO, bytes: (d) => 4 * 25 * d.CI * d.CO },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

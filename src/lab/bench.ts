@@ -6,7 +6,7 @@
  * medians. Used by `npm run bench` (bench/page.ts) and the lab page (timeKernel).
  */
 import { initEngine, runtime } from '../engine/runtime.ts';
-import { type Dims, KERNELS, familiesFor, pickKernel } from '../engine/kernels.ts';
+import { type Dims, KERNELS, familiesFor, familyOf, hasConvGeometry, pickKernel } from '../engine/kernels.ts';
 import { TUNED_ROLES, type TuneShape, autotune, describeTuning } from '../engine/autotune.ts';
 import { convGeometries, trainingTuneShapes } from '../model/layers.ts';
 import { getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
@@ -195,8 +195,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResult> {
 export async function timeKernel(name: string, dims: Dims, opts: { tfjs: boolean; reps?: number }): Promise<{ ours: Timing; tfjs: Timing | null; maxDiffVsTfjs: number | null; flop: number; bytes: number; noTfjs?: string }> {
   const row = KERNELS[name];
   if (!row) throw new Error(`no kernel '${name}' in the kernel table`);
-  const flop = row.flops(dims);
-  const bytes = row.bytes(dims);
+  // A conv family's case runs the whole role (every pass of the family, as winograd's four): its
+  // rate counts the role's FLOPs and bytes, those of the naive kernel's row.
+  const counted = hasConvGeometry(row) && familyOf(row) !== 'only' ? pickKernel(row.op, row.role, 'naive', dims) : row;
+  const flop = counted.flops(dims);
+  const bytes = counted.bytes(dims);
   const peer = opts.tfjs ? await initTfjs(runtime().device) : null;
   // Adam through the bench's Adam work, so that TF.js has a counterpart (one variable).
   const job = name === 'adam' ? { type: 'adam' as const, count: dims.count, pieces: [dims.count] } : { type: 'kernel' as const, kernel: name, dims };

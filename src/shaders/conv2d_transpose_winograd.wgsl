@@ -14,8 +14,9 @@
 // Bindings: 0 uniform U, 1 w (read), 2 uw (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = CO * CI/4: one invocation per (co, 4 input
 //   channels).
-// Cost: the input gradient's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it (its passes as the
-//   forward's: 2.25x fewer multiply-adds); this pass: 42 * CI * CO FLOP, 4 * 25 * CI * CO bytes.
+// Cost: this pass 42 * CI * CO FLOP, 4 * 25 * CI * CO bytes. The input gradient's FLOPs (the conv's
+//   2*N*OH*OW*CO*9*CI, as every conv row counts them) go with conv2d_winograd's dispatch, which
+//   does 4/9 of them at even sizes.
 // Backward (as conv2dTranspose's forward): dz from the saved y, dx = conv2d_tiled*.wgsl(dz, w),
 //   dw = conv2d_backward_filter_tiled*.wgsl(dz, x), db = conv2d_bias_grad.wgsl(dz), or whichever
 //   family the tuner chose for those roles.
