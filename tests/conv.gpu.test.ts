@@ -107,6 +107,8 @@ const SPECS: ConvSpec[] = [
   // (a partial row of tiles), CI = 12 (three vec4s), CO = 64, sigmoid, no bias
   { N: 2, H: 9, W: 11, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   { N: 1, H: 7, W: 10, CI: 12, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: false },
+  // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles
+  { N: 2, H: 32, W: 32, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */

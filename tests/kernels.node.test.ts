@@ -138,7 +138,7 @@ describe('the kernel table', () => {
     // quad: only on a device with subgroups, and only at 32-channel multiples (dx: of CI).
     expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad', 'winograd']);
     expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad', 'winograd']);
-    expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad']);
+    expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad', 'winograd']);
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 48 }, subgroups)).toContain('quad');
@@ -152,6 +152,11 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('winograd');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 32, CO: 6 }, subgroups)).not.toContain('winograd');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 32, CO: 4 }, subgroups)).toContain('winograd');
+    // Its weight gradient: CI % 8 == 0 and CO % 32 == 0.
+    expect(pickKernel('conv2d', 'weight-grad', 'winograd', a).name).toBe('conv2d_backward_filter_winograd');
+    expect(familiesFor('conv2d', 'weight-grad', { ...a, CI: 12 }, subgroups)).not.toContain('winograd');
+    expect(familiesFor('conv2d', 'weight-grad', { ...a, CO: 16 }, subgroups)).not.toContain('winograd');
+    expect(familiesFor('conv2d', 'weight-grad', { ...a, S: 2 }, subgroups)).not.toContain('winograd');
   });
 
   it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {
@@ -168,15 +173,20 @@ describe('the kernel table', () => {
     expect(konst('conv2d_backward_filter_window', 'TR')).toBe(WINDOW_TILE.CI);
   });
 
-  it('winograd: WINOGRAD_TILE agrees with conv2d_winograd\'s TP and 4 * TC4, and its invocations cover 16 points x T tiles x CO', () => {
+  it('winograd: WINOGRAD_TILE agrees with the product passes\' TP, TR and 4 * TC4, and each pass\'s invocations cover its output', () => {
     const konst = (k: string) => Number(source('conv2d_winograd').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([konst('TP'), 4 * konst('TC4')]).toEqual([WINOGRAD_TILE.P, WINOGRAD_TILE.C]);
+    const dwConst = (k: string) => Number(source('conv2d_backward_filter_winograd').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+    expect([dwConst('TR'), 4 * dwConst('TC4')]).toEqual([WINOGRAD_TILE.R, WINOGRAD_TILE.C]);
     const d = CONV_SHAPES[0];
     const T = 16 * 20 * 20;
     expect(KERNELS.conv2d_winograd.invocations(d) * KERNELS.conv2d_winograd.perInvocation).toBe(16 * T * d.CO);
     expect(KERNELS.conv2d_winograd_input.invocations(d) * KERNELS.conv2d_winograd_input.perInvocation).toBe(16 * T * d.CI);
     expect(KERNELS.conv2d_winograd_output.invocations(d) * KERNELS.conv2d_winograd_output.perInvocation).toBe(d.N * d.OH * d.OW * d.CO);
     expect(KERNELS.conv2d_winograd_weights.invocations(d) * KERNELS.conv2d_winograd_weights.perInvocation).toBe(16 * d.CI * d.CO);
+    expect(KERNELS.conv2d_backward_filter_winograd.invocations(d) * KERNELS.conv2d_backward_filter_winograd.perInvocation).toBe(16 * d.CI * d.CO);
+    expect(KERNELS.conv2d_backward_filter_winograd_dy.invocations(d) * KERNELS.conv2d_backward_filter_winograd_dy.perInvocation).toBe(16 * T * d.CO);
+    expect(KERNELS.conv2d_backward_filter_winograd_output.invocations(d) * KERNELS.conv2d_backward_filter_winograd_output.perInvocation).toBe(9 * d.CI * d.CO);
   });
 
   it('shared tiles: SHARED_TILE agrees with the WGSL constants BM and BN, and a workgroup covers BM x BN outputs', () => {

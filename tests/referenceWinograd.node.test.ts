@@ -6,8 +6,8 @@
  * here, by far more than 1e-12.
  */
 import { describe, expect, it } from 'vitest';
-import { type RefTensor, conv2d, refTensor } from '../src/engine/reference.ts';
-import { winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
+import { type RefTensor, conv2d, conv2dBackward, refTensor } from '../src/engine/reference.ts';
+import { winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
 
 function rand(shape: number[], seed: number): RefTensor {
   let s = seed;
@@ -33,6 +33,23 @@ describe('Winograd F(2x2, 3x3) references', () => {
       let worst = 0;
       for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
       expect(worst).toBeLessThan(1e-12);
+    });
+  }
+
+  for (const c of cases) {
+    it(`F(3x3, 2x2) gives the weight gradient: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+      const x = rand([c.N, c.H, c.W, c.CI], 6), w = rand([3, 3, c.CI, c.CO], 7);
+      const o = { stride: 1, padding: c.padding, activation: 'none' as const };
+      const [, OH, OW] = conv2d(x, w, null, o).shape;
+      const dy = rand([c.N, OH, OW, c.CO], 8);
+      const want = conv2dBackward(x, w, null, o, dy).dw;
+      const pad = c.padding === 'same' ? 1 : 0;
+      const p = winogradGradProducts(winogradInput(x, OH, OW, pad, pad), winogradGradDy(dy));
+      const got = winogradGradOutput(refTensor([1, ...p.shape], p.data));
+      expect(got.shape).toEqual(want.shape);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+      expect(worst).toBeLessThan(1e-11);
     });
   }
 

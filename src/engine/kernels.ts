@@ -139,10 +139,19 @@ const winogradDx = {
   text: 'KH == 3 && KW == 3 && S == 1 && CO % 4 == 0 && CI % 32 == 0',
   test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CO % 4 === 0 && d.CI % 32 === 0,
 };
+// Its weight gradient (F(3x3, 2x2)): x in vec4s of CI (the forward's input pass), register tiles of
+// 8 input x 8 output channels whose quads are 4 blocks of 8 of CO.
+const winogradDw = {
+  text: 'KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0',
+  test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CI % 8 === 0 && d.CO % 32 === 0,
+};
 /** Winograd F(2x2, 3x3)'s tiles: a 2x2 block of output pixels each, ceil(OH/2) x ceil(OW/2) per image. */
 export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, 2) * cdiv(d.OW, 2);
-/** Tiles x channels of conv2d_winograd's register tile (its TP and 4 * TC4). */
-export const WINOGRAD_TILE = { P: 8, C: 8 } as const;
+/**
+ * Register tiles of the Winograd product passes: conv2d_winograd's P tiles x C channels (its TP and
+ * 4 * TC4), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
+ */
+export const WINOGRAD_TILE = { P: 8, C: 8, R: 8 } as const;
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number; launcher?: string };
 
@@ -266,6 +275,20 @@ function convRows(): RowSpec[] {
     // slice of the pixel sum (as tiled).
     { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
+    // 16 matrix products over the tiles (one per point of the 4x4 domain), 8 x 8 channel pairs an
+    // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for the
+    // four passes (src/engine/ops/winograd.ts) and counts the weight gradient's FLOPs.
+    { ...dw, name: 'conv2d_backward_filter_winograd', variant: 'winograd', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
+      perInvocationText: '8 x 8 channel pairs at one of the 16 points, over a slice of the tiles',
+      invocations: (d) => (d.KS ?? 1) * 16 * cdiv(d.CI, WINOGRAD_TILE.R) * cdiv(d.CO, WINOGRAD_TILE.C) },
+    // Its other passes: dy's tiles (an invocation per tile and 4 channels), and the slices added and
+    // taken back to the 3x3 taps (per input channel and 4 output channels).
+    { ...dw, name: 'conv2d_backward_filter_winograd_dy', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
+      invocations: (d) => winogradTiles(d) * cdiv(d.CO, 4), flops: (d) => 30 * winogradTiles(d) * d.CO,
+      bytes: (d) => yBytes(d) + 4 * 16 * winogradTiles(d) * d.CO, reference: 'winogradGradDy' },
+    { ...dw, name: 'conv2d_backward_filter_winograd_output', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 36, perInvocationText: '9 taps x 4 channels',
+      invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => (16 * ((d.KS ?? 1) - 1) + 42) * d.CI * d.CO,
+      bytes: (d) => 4 * (16 * (d.KS ?? 1) + 9) * d.CI * d.CO, reference: 'winogradGradOutput' },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

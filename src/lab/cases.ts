@@ -17,7 +17,7 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
-import { winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import { winogradGradDy, winogradGradOutput, winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
 import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
@@ -202,11 +202,30 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
   },
+  // Each output is a sum of 9 of M's values: the conv tolerance's reasoning (a float32 sum of K
+  // terms), not the elementwise one's.
   conv2d_winograd_output: {
-    tol: ewTol,
+    tol: convTol,
     inputs: (d, rng) => ({ m: rand(rng, [16, refWino.winogradTileCount(d.N, d.OH, d.OW), d.CO]), b: rand(rng, [d.CO]) }),
     run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none'),
     reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW),
+    tfjs: null,
+    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+  },
+  conv2d_backward_filter_winograd_dy: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ dy: rand(rng, [d.N, d.OH, d.OW, d.CO]) }),
+    run: (t, d) => winogradGradDy(t.dy, geom(d)),
+    reference: (a) => refWino.winogradGradDy(a.dy),
+    tfjs: null,
+    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+  },
+  // Three slices of partial products; each tap a sum of 9 sums of 3 (the conv tolerance, as above).
+  conv2d_backward_filter_winograd_output: {
+    tol: convTol,
+    inputs: (d, rng) => ({ part: rand(rng, [3, 16, d.CI, d.CO]) }),
+    run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3),
+    reference: (a) => refWino.winogradGradOutput(a.part),
     tfjs: null,
     noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
   },

@@ -13,9 +13,9 @@
  * conv's input), and its Keras weight [KH,KW,Cout_t,Cin_t] is that conv's weight [KH,KW,CI,CO].
  * A fused activation is undone first: dz = activationBackward(act, dy, y) from the saved output y.
  *
- * The four launches and their split-K passes are in src/engine/ops/convLaunch.ts. Kernels:
- * src/shaders/conv2d*.wgsl, one file per family and role (naive, tiled, shared, wide, narrow, quad,
- * window); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
+ * The four launches and their split-K passes are in src/engine/ops/convLaunch.ts (the Winograd
+ * passes in src/engine/ops/winograd.ts). Kernels: src/shaders/conv2d*.wgsl, one file per family and
+ * role (naive, tiled, shared, wide, narrow, quad, window, winograd); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
 import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
@@ -43,7 +43,9 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
  * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
- * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere) or
+ * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere),
+ * 'winograd' (a 3x3 stride-1 conv's forward and input gradient by Winograd F(2x2, 3x3): devices
+ * with the subgroups feature, CI % 4 == 0 and CO % 32 == 0 (dx: swapped); tiled elsewhere) or
  * 'auto': the family the autotuner measured fastest on this
  * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
  */

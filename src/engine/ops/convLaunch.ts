@@ -8,12 +8,12 @@
  * benchmark, which time one family at a time.
  */
 import { ShapeError } from '../errors.ts';
-import { ACT, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel } from '../kernels.ts';
+import { ACT, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel, winogradTiles } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { tunedFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { adjointGeometry, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { adjointGeometry, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -202,6 +202,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
+  if (k.name === 'conv2d_backward_filter_winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g));
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
@@ -216,6 +217,17 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
   const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
   return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+}
+
+/**
+ * Split-K of conv2d_backward_filter_winograd: its T = N*ceil(OH/2)*ceil(OW/2) tiles (4 pixels each)
+ * in KS slices of tilesPer, as the tiled kernels' split (splitRows: enough for SPLIT_TARGET
+ * invocations over its 16 x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
+ */
+export function winogradFilterSplit(g: ConvGeometry): { KS: number; tilesPer: number } {
+  const T = winogradTiles({ ...g });
+  const { KS, rowsPer } = splitRows(T, Math.floor((4 * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...g, KS: 1 }));
+  return { KS, tilesPer: rowsPer };
 }
 
 /**

@@ -9,6 +9,10 @@
  * (T = N * ceil(OH/2) * ceil(OW/2) tiles). The input gradient of such a conv is a 3x3 stride-1 conv
  * too (adjointGeometry): of dy, with the filters flipped and transposed (conv2d_transpose_winograd
  * takes them to the 4x4 domain) and the padding 2 - PT, 2 - PL; the other three passes are the same.
+ * The weight gradient is Winograd F(3x3, 2x2) over the same tiles (winogradFilterGrad): x's V as
+ * above, dy's tiles to the 4x4 domain (conv2d_backward_filter_winograd_dy), 16 products summed over
+ * the tiles in split-K slices (conv2d_backward_filter_winograd), and the slices added and taken back
+ * to the 3x3 taps (conv2d_backward_filter_winograd_output).
  * The float64 references of each pass are in
  * src/engine/referenceWinograd.ts. The scratch (V and M, each 4x the input or output: a 4x4 patch
  * per 2x2 tile) goes back to the pool when the passes are recorded.
@@ -98,6 +102,51 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
     constants: { ACT: ACT[act] },
   });
   return y;
+}
+
+/** dy [N, OH, OW, CO] -> Y [16, T, CO]: conv2d_backward_filter_winograd_dy. */
+export function winogradGradDy(dy: Tensor, g: ConvGeometry): Tensor {
+  const { TH, TW, T } = tiles(g);
+  const y = empty([16, T, g.CO]);
+  runtime().launch('conv2d_backward_filter_winograd_dy', {
+    uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW },
+    bindings: { dy: dy.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw') },
+    dims: { ...g },
+  });
+  return y;
+}
+
+/** part [KS, 16, CI, CO] -> dw [3, 3, CI, CO] (the slices added, back to the taps): conv2d_backward_filter_winograd_output. */
+export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS: number): Tensor {
+  runtime().launch('conv2d_backward_filter_winograd_output', {
+    uniforms: { count: g.CI * (g.CO / 4), KS },
+    bindings: { part: part.view('conv2d winograd dw'), dw: dw.view('conv2d winograd dw') },
+    dims: { ...g, KS },
+  });
+  return dw;
+}
+
+/**
+ * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by the four passes, the
+ * products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses them).
+ */
+export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }): Tensor {
+  const { T } = tiles(g);
+  const { KS, tilesPer } = split;
+  const v = winogradInput(x, g);
+  const y = winogradGradDy(dz, g);
+  const part = empty([KS, 16, g.CI, g.CO]);
+  runtime().launch('conv2d_backward_filter_winograd', {
+    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations({ ...g, KS }), T, CI: g.CI, CO4: g.CO / 4, IB: g.CI / WINOGRAD_TILE.R, CB: g.CO / WINOGRAD_TILE.C, tilesPer },
+    bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
+    dims: { ...g, KS },
+  });
+  // Safe with the pending dispatches: later commands run after them.
+  v.dispose();
+  y.dispose();
+  winogradGradOutput(part, dw, g, KS);
+  part.dispose();
+  return dw;
 }
 
 /** y = act(b + x * w) by the four passes. */
