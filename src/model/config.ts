@@ -106,10 +106,11 @@ export function decayForEpochs(decay: TrainConfig['lrDecay'], from: number, to: 
  * `small` is what `npm run train` runs with no arguments: batch 4, not 16, because on a CPU adapter
  * its ~10 minutes are better spent on four times the steps at a quarter of the batch, and the last
  * epoch at a tenth of the rate (Set12 28.65 dB in 8 min 19 s, against 27.81 dB in 9 min 10 s at
- * batch 16; bench/results/train-default/).
+ * batch 16); 10 epochs, not 6, since the winograd kernels made a step 1.6x faster
+ * (bench/results/train-default/).
  */
 export const PRESET_DEFAULTS: Record<PresetName, Partial<TrainConfig>> = {
-  small: { batchSize: 4, epochs: 6, lrDecay: lastEpochDecay(6) },
+  small: { batchSize: 4, epochs: 10, lrDecay: lastEpochDecay(10) },
   dncnn: { batchSize: 16, patchSize: 40, lr: 1e-3, lrDecay: { every: 30, factor: 0.1 } },
   seed: {
     imageSize: 128, batchSize: 16, epochs: 10, lr: 1e-3, adamMode: 'keras', valFraction: 0.4,
