@@ -27,8 +27,10 @@ describe('npm run train: a lost GPU device', () => {
     const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
     let code: number;
     try {
+      // --tune off: the recovery is the point here, and measuring the kernel families first costs
+      // this test most of its time (the tuner's own tests: tests/autotune.node-gpu.test.ts).
       code = await main(['--backend', 'node', '--preset', 'small', '--epochs', '2', '--steps', '3', '--batch', '2', '--patch', '24',
-        '--limit', '6', '--test-limit', '1', '--name', 'test-device-loss']);
+        '--limit', '6', '--test-limit', '1', '--tune', 'off', '--name', 'test-device-loss']);
     } finally {
       log.mockRestore();
       error.mockRestore();

@@ -58,8 +58,18 @@ export function logTicks(lo: number, hi: number): number[] {
   return linearTicks(lo, hi, 4).filter((v) => v > 0);
 }
 
-/** Labels with the fewest significant digits that keep neighbouring ticks apart. */
-export function tickLabels(ticks: number[]): string[] {
+/**
+ * Labels with the fewest significant digits that keep neighbouring ticks apart. A null tick (uPlot
+ * hands the ticks it filters out of a crowded log axis as null) gets an empty label.
+ */
+export function tickLabels(ticks: readonly (number | null)[]): string[] {
+  const shown = ticks.filter((v): v is number => v !== null);
+  let k = 0;
+  const labels = digitsApart(shown);
+  return ticks.map((v) => (v === null ? '' : labels[k++]));
+}
+
+function digitsApart(ticks: number[]): string[] {
   for (let d = 1; d <= 8; d++) {
     const f = ticks.map((v) => (v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(d))) : v.toExponential(Math.max(0, d - 1))));
     if (new Set(f).size === f.length && ticks.every((v, i) => Math.abs(Number(f[i]) - v) <= Math.abs(v) * 1e-6 + 1e-15)) return f;
