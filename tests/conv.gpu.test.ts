@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import * as ref from '../src/engine/reference.ts';
-import { tolerance } from '../src/engine/ops/conv2d.ts';
+import { convTransposeOutputSize, tolerance } from '../src/engine/ops/conv2d.ts';
 import { Rng } from '../src/engine/random.ts';
 import { familiesFor } from '../src/engine/kernels.ts';
 import { convGeometry } from '../src/lab/benchRows.ts';
@@ -149,10 +149,10 @@ function servesCase(op: Op, s: ConvSpec, v: Variant): boolean {
   if (v === 'naive' || v === 'tiled') return true;
   const k = s.KH, st = s.stride;
   // The geometry of the conv the kernels run: the layer's own, or for a transposed conv the conv it is the adjoint of.
-  const d = op === 'conv2d'
-    ? convGeometry(s.N, s.H, s.W, s.CI, s.CO, k, st, s.padding)
-    : convGeometry(s.N, s.padding === 'same' ? s.H * st : s.H * st + Math.max(k - st, 0), s.padding === 'same' ? s.W * st : s.W * st + Math.max(k - st, 0), s.CO, s.CI, k, st, s.padding);
-  if (s.KH !== s.KW) Object.assign(d, { KW: s.KW });
+  // Only the channels, kernel sizes and stride matter to the families' conditions.
+  const up = (n: number) => convTransposeOutputSize(n, k, st, s.padding).out;
+  const d = op === 'conv2d' ? convGeometry(s.N, s.H, s.W, s.CI, s.CO, k, st, s.padding) : convGeometry(s.N, up(s.H), up(s.W), s.CO, s.CI, k, st, s.padding);
+  d.KW = s.KW;
   const subgroups = new Set(['subgroups']);
   return (['forward', 'input-grad', 'weight-grad'] as const).some((role) => familiesFor('conv2d', role, d, subgroups).includes(v));
 }

@@ -126,6 +126,9 @@ function convCase(row: KernelRow): KernelCase {
   };
 }
 
+/** Why the Winograd passes have no TF.js counterpart. */
+const NO_WINOGRAD_IN_TFJS = 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)';
+
 /** The noise case: three images at sigma 25 (on the 0..255 scale). */
 const SIGMAS = [25, 25, 25];
 
@@ -192,7 +195,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t, d) => winogradWeights(t.w, geom(d)),
     reference: (a) => refWino.winogradWeights(a.w),
     tfjs: null,
-    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+    noTfjs: NO_WINOGRAD_IN_TFJS,
   },
   conv2d_winograd_input: {
     tol: ewTol,
@@ -200,7 +203,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t, d) => winogradInput(t.x, geom(d)),
     reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL),
     tfjs: null,
-    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+    noTfjs: NO_WINOGRAD_IN_TFJS,
   },
   // Each output is a sum of 9 of M's values: the conv tolerance's reasoning (a float32 sum of K
   // terms), not the elementwise one's.
@@ -210,7 +213,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none'),
     reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW),
     tfjs: null,
-    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+    noTfjs: NO_WINOGRAD_IN_TFJS,
   },
   conv2d_backward_filter_winograd_dy: {
     tol: ewTol,
@@ -218,7 +221,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t, d) => winogradGradDy(t.dy, geom(d)),
     reference: (a) => refWino.winogradGradDy(a.dy),
     tfjs: null,
-    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+    noTfjs: NO_WINOGRAD_IN_TFJS,
   },
   // Three slices of partial products; each tap a sum of 9 sums of 3 (the conv tolerance, as above).
   conv2d_backward_filter_winograd_output: {
@@ -227,7 +230,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3),
     reference: (a) => refWino.winogradGradOutput(a.part),
     tfjs: null,
-    noTfjs: 'TF.js has no Winograd transform (its WebGPU convs are matrix products over im2col tiles)',
+    noTfjs: NO_WINOGRAD_IN_TFJS,
   },
   accumulate: {
     tol: ewTol,
