@@ -17,15 +17,18 @@
  *   --tile N             tile side (default: the device's, as npm run denoise; 512 runs a Set12 or
  *                        BSD68 image in one tile, which saves the halo's work on a CPU adapter)
  *   --backend node|browser|auto, --adapter NAME   as for npm run train (default auto: Node)
+ *   --tune on|off|again  as for npm run denoise: measure the conv kernels at the tile size first
+ *                        (default on; the first image's time includes it)
  *   --json FILE          results, merged by (model, set, sigma) into FILE (default bench/results/dncnn.json)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Backend } from '../cli/args.ts';
+import { type Backend, parseTuneMode } from '../cli/args.ts';
 import { BackendError, isCpuAdapter } from '../cli/backend.ts';
 import { type InferenceBackend, openInference } from '../cli/inference.ts';
 import { ProgressBar, formatDuration } from '../cli/progressBar.ts';
 import type { BenchmarkResult } from '../src/model/benchmark.ts';
+import type { TuneMode, TuneSetting } from '../src/model/tuneInference.ts';
 import { PRETRAINED, type PretrainedModel, type ScoreRow, type StandardSet } from '../src/model/pretrained.ts';
 
 const SETS: StandardSet[] = ['set12', 'bsd68', 'cbsd68'];
@@ -43,7 +46,7 @@ function parse(argv: string[]) {
   const opts = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const [k, inline] = argv[i].replace(/^--/, '').split('=', 2);
-    if (!argv[i].startsWith('--') || !['models', 'sets', 'sigmas', 'limit', 'seed', 'tile', 'backend', 'adapter', 'json'].includes(k)) throw new BenchUsage(`unknown argument '${argv[i]}'`);
+    if (!argv[i].startsWith('--') || !['models', 'sets', 'sigmas', 'limit', 'seed', 'tile', 'backend', 'adapter', 'json', 'tune'].includes(k)) throw new BenchUsage(`unknown argument '${argv[i]}'`);
     const v = inline ?? argv[++i];
     if (v === undefined) throw new BenchUsage(`--${k} needs a value`);
     opts.set(k, v);
@@ -73,7 +76,9 @@ function parse(argv: string[]) {
     }
   }
   if (!runs.length) throw new BenchUsage('nothing to run: no chosen model covers the chosen sets and sigmas');
-  return { runs, limit, seed, tile, backend, adapter: opts.get('adapter') ?? null, json: opts.get('json') ?? 'bench/results/dncnn.json' };
+  let tune: TuneMode;
+  try { tune = parseTuneMode(opts.get('tune')); } catch (e) { throw new BenchUsage((e as Error).message); }
+  return { runs, limit, seed, tile, backend, adapter: opts.get('adapter') ?? null, tune, json: opts.get('json') ?? 'bench/results/dncnn.json' };
 }
 
 /** Merges rows into the JSON file by (model, set, sigma); rows of the older format (no model) were dncnn_s25's. */
@@ -100,9 +105,15 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof BenchUsage) { console.error(`error: ${e.message}\n(options: see the comment at the top of bench/dncnn.ts)`); return 2; }
     throw e;
   }
+  const bar = new ProgressBar();
+  const tune: TuneSetting = {
+    mode: a.tune,
+    onProgress: (done, total) => { bar.update('measuring the conv kernels on this device', done, total, 'shapes'); if (done === total) bar.end(); },
+    onLog: (line) => { bar.end(); console.log(line); },
+  };
   let backend: InferenceBackend;
   try {
-    backend = await openInference(a.backend, { adapter: a.adapter });
+    backend = await openInference(a.backend, { adapter: a.adapter, tune });
   } catch (e) {
     if (e instanceof BackendError) { console.error(`error: ${e.message}`); return e.exitCode; }
     throw e;
@@ -110,7 +121,6 @@ export async function main(argv: string[]): Promise<number> {
   console.log(`WebGPU adapter: ${backend.adapter} (${backend.name} backend)`);
   if (isCpuAdapter(backend.adapter)) console.error('warning: a CPU adapter: about 10 s per 256x256 image at depth 17; --limit N evaluates the first N images of each set');
   const rows: Row[] = [];
-  const bar = new ProgressBar();
   try {
     for (const [k, run] of a.runs.entries()) {
       const label = `[${k + 1}/${a.runs.length}] ${run.model.name} ${run.set} sigma ${run.sigma}`;

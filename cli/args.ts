@@ -9,6 +9,7 @@ import { IMAGE_EXTENSIONS, listZipImages } from '../src/data/archive.ts';
 import type { NamedBytes } from '../src/data/dataset.ts';
 import { type NoiseConfig, ORIGINAL_SEED_SETTINGS, PRESETS, type PresetName, type TrainConfig, decayForEpochs, defaultConfig, validateConfig } from '../src/model/config.ts';
 import { PRETRAINED, type PretrainedModel, findPretrained, pretrainedAsCheckpoint } from '../src/model/pretrained.ts';
+import type { TuneMode } from '../src/model/tuneInference.ts';
 
 export const HELP = `Train a denoiser on the GPU with WebGPU and write runs/<name>/.
 
@@ -57,7 +58,13 @@ backend
 
 export type Backend = 'node' | 'browser' | 'auto';
 
-export type TuneMode = 'on' | 'off' | 'again';
+
+/** --tune's value (default on; src/model/tuneInference.ts TuneMode). */
+export function parseTuneMode(v: string | undefined): TuneMode {
+  const tune = (v ?? 'on') as TuneMode;
+  if (!['on', 'off', 'again'].includes(tune)) throw new UsageError(`--tune must be on, off or again, got '${tune}'`);
+  return tune;
+}
 export interface Args { config: TrainConfig; data: string | null; limit: number; test: string; testLimit: number; sigmas: number[] | null; name: string; resume: string | null; profile: boolean; backend: Backend; adapter: string | null; tune: TuneMode }
 
 /** A mistake in the command line: printed with a pointer to --help, exit code 2. */
@@ -127,8 +134,7 @@ export function parseArgs(argv: string[]): Args | null {
   const backend = (opts.get('backend') ?? 'auto') as Backend;
   if (!['node', 'browser', 'auto'].includes(backend)) throw new UsageError(`--backend must be node, browser or auto, got '${backend}'`);
   if (opts.has('adapter') && backend === 'browser') throw new UsageError('--adapter chooses a Dawn adapter: it needs --backend node (or auto)');
-  const tune = (opts.get('tune') ?? 'on') as TuneMode;
-  if (!['on', 'off', 'again'].includes(tune)) throw new UsageError(`--tune must be on, off or again, got '${tune}'`);
+  const tune = parseTuneMode(opts.get('tune'));
   const stamp = new Date().toISOString().replace(/[:T]/g, '-').slice(0, 19);
   const sigmas = opts.get('sigmas')?.split(',').map(Number) ?? null;
   if (sigmas && !sigmas.every((s) => s >= 0 && s <= 255)) throw new UsageError(`--sigmas must be numbers in [0, 255], got '${opts.get('sigmas')}'`);

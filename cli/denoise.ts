@@ -16,6 +16,7 @@ import { BackendError, isCpuAdapter } from './backend.ts';
 import { DENOISE_HELP, type DenoiseArgs, type InputItem, collectInputs, parseDenoiseArgs } from './denoiseArgs.ts';
 import { type InferenceBackend, openInference } from './inference.ts';
 import { ProgressBar, formatDuration } from './progressBar.ts';
+import type { TuneSetting } from '../src/model/tuneInference.ts';
 
 /** Errors that mean "this input (or model) cannot be used": exit code 2. Anything else is a failure: 1. */
 const INPUT_ERRORS = ['DenoiseInputError', 'CheckpointError', 'ImageDecodeError', 'ArchiveError'];
@@ -65,8 +66,7 @@ function browserOnlyInputs(items: InputItem[]): string | undefined {
   return formats.size ? `${[...formats].join(', ').toUpperCase()} input needs a browser to decode (Node decodes PNG and JPEG)` : undefined;
 }
 
-async function runBatch(backend: InferenceBackend, args: DenoiseArgs, items: InputItem[], failures: { label: string; reason: string; input: boolean }[]): Promise<DenoiseJobResult[]> {
-  const bar = new ProgressBar();
+async function runBatch(backend: InferenceBackend, args: DenoiseArgs, items: InputItem[], failures: { label: string; reason: string; input: boolean }[], bar: ProgressBar): Promise<DenoiseJobResult[]> {
   const done: DenoiseJobResult[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
@@ -125,9 +125,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  // The first tiles of a size (within 4x) measure the conv kernel families first (--tune).
+  const bar = new ProgressBar();
+  const tune: TuneSetting = {
+    mode: args.tune,
+    onProgress: (done, total) => { bar.update('measuring the conv kernels on this device', done, total, 'shapes'); if (done === total) bar.reset(); },
+    onLog: (line) => { bar.end(); console.log(line); },
+  };
   let backend: InferenceBackend;
   try {
-    backend = await openInference(args.backend, { adapter: args.adapter, preferBrowser: args.backend === 'auto' ? browserOnlyInputs(items) : undefined });
+    backend = await openInference(args.backend, { adapter: args.adapter, preferBrowser: args.backend === 'auto' ? browserOnlyInputs(items) : undefined, tune });
   } catch (e) {
     if (e instanceof BackendError) { console.error(`error: ${e.message}`); return e.exitCode; }
     throw e;
@@ -139,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`model: ${model.text}`);
     if (args.sigma !== null) console.log(`adding Gaussian noise of sigma ${args.sigma} (seed ${args.seed}) to each image, then scoring against it`);
     await backend.setModel(model.choice);
-    results = await runBatch(backend, args, items, failures);
+    results = await runBatch(backend, args, items, failures, bar);
   } finally {
     await backend.close();
   }

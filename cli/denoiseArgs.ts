@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { IMAGE_EXTENSIONS, listZipImages } from '../src/data/archive.ts';
 import { DEFAULT_MODEL, PRETRAINED } from '../src/model/pretrained.ts';
-import { type Backend, UsageError } from './args.ts';
+import { type Backend, UsageError, parseTuneMode } from './args.ts';
+import type { TuneMode } from '../src/model/tuneInference.ts';
 
 export const DENOISE_HELP = `Denoise photos with a pretrained (or your own) model at full resolution; writes PNGs.
 
@@ -37,6 +38,11 @@ speed
   --tile N            tile side in output pixels (default: from the device's buffer limits and a
                       work budget per dispatch); each tile is read with the network's receptive
                       radius of context, so the result does not depend on it
+  --tune on|off|again before the first tile of a size, time each conv kernel family at it on this
+                      device and use the fastest; kept per adapter with npm run train's choices
+                      in ~/.cache/webgpu-denoise/autotune.json ($DENOISE_TUNE_CACHE), and a
+                      choice serves tiles up to 4x larger or smaller, so a batch measures once
+                      (default on; again: measure anew; off: register tiles everywhere)
 backend
   --backend B         node (Dawn, the optional npm package \`webgpu\`), browser (headless
                       Chromium) or auto: node when it finds an adapter (default auto)
@@ -57,6 +63,7 @@ export interface DenoiseArgs {
   tile: number | null;
   backend: Backend;
   adapter: string | null;
+  tune: TuneMode;
   listModels: boolean;
 }
 
@@ -71,7 +78,7 @@ export function parseDenoiseArgs(argv: string[]): DenoiseArgs | null {
     const [k, inline] = a.slice(2).split('=', 2);
     if (k === 'help') return null;
     if (k === 'list-models') { listModels = true; continue; }
-    if (!['out', 'model', 'sigma', 'clean', 'seed', 'tile', 'backend', 'adapter'].includes(k)) throw new UsageError(`unknown option --${k} (see --help)`);
+    if (!['out', 'model', 'sigma', 'clean', 'seed', 'tile', 'backend', 'adapter', 'tune'].includes(k)) throw new UsageError(`unknown option --${k} (see --help)`);
     const v = inline ?? argv[++i];
     if (v === undefined) throw new UsageError(`--${k} needs a value`);
     opts.set(k, v);
@@ -93,7 +100,7 @@ export function parseDenoiseArgs(argv: string[]): DenoiseArgs | null {
   if (!inputs.length && !listModels) throw new UsageError('no INPUT given: name image files, folders or zips to denoise');
   return {
     inputs, out: opts.get('out') ?? null, model: opts.get('model') ?? null, sigma, clean: opts.get('clean') ?? null,
-    seed, tile, backend, adapter: opts.get('adapter') ?? null, listModels,
+    seed, tile, backend, adapter: opts.get('adapter') ?? null, tune: parseTuneMode(opts.get('tune')), listModels,
   };
 }
 

@@ -6,10 +6,12 @@
  */
 import type { Backend } from './args.ts';
 import { BackendError, chooseBackend, startNodeOrFail } from './backend.ts';
+import { fileTuneStore } from './tuneStore.ts';
 import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.ts';
 import { type DenoiseJob, type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, type TileProgress, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
 import { releaseNodeGpu } from '../src/node/index.ts';
+import { type TuneSetting, inferenceTuning } from '../src/model/tuneInference.ts';
 
 export interface BenchmarkRequest { model: string; set: StandardSet; sigma: number; limit?: number; seed: number; tile?: number }
 
@@ -32,17 +34,18 @@ export class RemoteError extends Error {
 }
 
 /** The engine in this process (Dawn through the optional npm package `webgpu`). */
-export async function openNodeInference(o: { adapter: string | null }): Promise<InferenceBackend> {
+export async function openNodeInference(o: { adapter: string | null; tune?: TuneSetting }): Promise<InferenceBackend> {
   const adapter = await startNodeOrFail(o.adapter);
+  const tune = inferenceTuning(o.tune, fileTuneStore());
   let cache = new DenoiserCache({ auto: true });
   const shipped = new ShippedDenoisers();
   return {
     name: 'node',
     adapter,
     async setModel(choice) { cache.dispose(); cache = new DenoiserCache(choice); },
-    denoise: (job, onProgress) => runDenoiseJob(cache, job, { onProgress }),
+    denoise: (job, onProgress) => runDenoiseJob(cache, job, { onProgress, tune }),
     async benchmark(r, onProgress) {
-      return benchmarkDenoiser(await shipped.get(r.model), r.set, r.sigma, { seed: r.seed, limit: r.limit, tile: r.tile, onProgress });
+      return benchmarkDenoiser(await shipped.get(r.model), r.set, r.sigma, { seed: r.seed, limit: r.limit, tile: r.tile, onProgress, tune });
     },
     async close() {
       cache.dispose();
@@ -57,8 +60,8 @@ export async function openNodeInference(o: { adapter: string | null }): Promise<
  * given), else the browser, saying why on stderr; `preferBrowser` (inputs only a browser can
  * decode, such as JPEG) tries the browser first.
  */
-export async function openInference(choice: Backend, o: { adapter: string | null; preferBrowser?: string }): Promise<InferenceBackend> {
-  const browser = async () => (await import('./inferenceBrowser.ts')).openBrowserInference();
+export async function openInference(choice: Backend, o: { adapter: string | null; preferBrowser?: string; tune?: TuneSetting }): Promise<InferenceBackend> {
+  const browser = async () => (await import('./inferenceBrowser.ts')).openBrowserInference(o.tune);
   if (choice === 'auto' && !o.adapter && o.preferBrowser) {
     try {
       const b = await browser();

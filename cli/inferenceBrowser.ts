@@ -6,7 +6,9 @@
  */
 import { BackendError, firstLine, openPageOrFail } from './backend.ts';
 import type { InferenceBackend } from './inference.ts';
+import type { TuneSetting } from '../src/model/tuneInference.ts';
 import { RemoteError } from './inference.ts';
+import { fileTuneStore } from './tuneStore.ts';
 import type { Outcome, WireModel } from './inferencePage.ts';
 import type { TileProgress } from '../src/model/denoise.ts';
 
@@ -17,16 +19,26 @@ function unwrap<T>(o: Outcome<T>): T {
   return o.ok;
 }
 
-export async function openBrowserInference(): Promise<InferenceBackend> {
+export async function openBrowserInference(tune?: TuneSetting): Promise<InferenceBackend> {
   const session = await openPageOrFail('cli/inference.html');
   const { page } = session;
   let onEvent: (ev: { type: string } & Record<string, number>) => void = () => {};
   let adapter: string;
   try {
-    await page.exposeFunction('inferenceEvent', (json: string) => onEvent(JSON.parse(json)));
+    await page.exposeFunction('inferenceEvent', (json: string) => {
+      const ev = JSON.parse(json);
+      // The page's autotuner reports to the CLI whatever job runs (cli/inferencePage.ts).
+      if (ev.type === 'tuning') tune?.onProgress?.(ev.done, ev.total);
+      else if (ev.type === 'log') tune?.onLog?.(ev.line);
+      else onEvent(ev);
+    });
+    // The page's choices are kept in this process's store, as npm run train's (cli/tuneStore.ts).
+    const store = fileTuneStore();
+    await page.exposeFunction('tuneLoad', async (key: string) => JSON.stringify(await store.load(key)));
+    await page.exposeFunction('tuneSave', async (key: string, json: string) => { await store.save(key, JSON.parse(json)); });
     await page.goto(session.url);
     await page.waitForFunction(() => 'inference' in window);
-    adapter = await page.evaluate(() => window.inference.init());
+    adapter = await page.evaluate((mode) => window.inference.init(mode), tune?.mode ?? 'off');
   } catch (e) {
     await session.close();
     throw new BackendError(firstLine(e), 1);

@@ -9,6 +9,7 @@ import { initEngine } from '../src/engine/index.ts';
 import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.ts';
 import { type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
+import { type InferenceTuning, type TuneMode, inferenceTuning } from '../src/model/tuneInference.ts';
 
 
 /** A value or the error it threw, by name. */
@@ -22,7 +23,8 @@ declare global {
   interface Window {
     inferenceEvent(json: string): Promise<void>;
     inference: {
-      init(): Promise<string>;
+      /** Starts the engine; `tune`: --tune, with the choices kept in the CLI's store (tuneLoad, tuneSave). */
+      init(tune: TuneMode): Promise<string>;
       /** Appends base64 bytes to a staged file (large files cross in chunks). */
       stage(key: string, b64: string): number;
       setModel(m: WireModel): Outcome<null>;
@@ -48,10 +50,15 @@ const fail = (e: unknown) => ({ error: { kind: (e as Error).name ?? 'Error', mes
 
 let cache = new DenoiserCache({ auto: true });
 const shipped = new ShippedDenoisers();
+let tune: InferenceTuning | undefined;
 
 window.inference = {
-  async init() {
+  async init(mode) {
     const rt = await initEngine();
+    tune = inferenceTuning({ mode, onProgress: (done, total) => void send({ type: 'tuning', done, total }), onLog: (line) => void send({ type: 'log', line }) }, {
+      load: async (adapter) => JSON.parse(await window.tuneLoad(adapter)),
+      save: (adapter, choices) => window.tuneSave(adapter, JSON.stringify(choices)),
+    });
     const a = rt.ctx.summary;
     return `${a.vendor} / ${a.architecture}${a.description ? ` (${a.description})` : ''}`;
   },
@@ -72,7 +79,7 @@ window.inference = {
       const r = await runDenoiseJob(cache, {
         ...job, bytes: take(job.staged),
         clean: job.clean && { name: job.clean.name, bytes: take(job.clean.staged) },
-      }, { onProgress: (p) => void send({ type: 'tile', ...p }) });
+      }, { onProgress: (p) => void send({ type: 'tile', ...p }), tune });
       return { ok: { ...r, png: bytesToB64(r.png) } };
     } catch (e) {
       return fail(e);
@@ -81,7 +88,7 @@ window.inference = {
   async benchmark(r) {
     try {
       const d = await shipped.get(r.model);
-      return { ok: await benchmarkDenoiser(d, r.set, r.sigma, { seed: r.seed, limit: r.limit, tile: r.tile, onProgress: (done, total) => void send({ type: 'images', done, total }) }) };
+      return { ok: await benchmarkDenoiser(d, r.set, r.sigma, { seed: r.seed, limit: r.limit, tile: r.tile, tune, onProgress: (done, total) => void send({ type: 'images', done, total }) }) };
     } catch (e) {
       return fail(e);
     }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileTuneStore, tuneCachePath } from '../cli/tuneStore.ts';
 import { TUNED_ROLES, type TuneStore, autotune, checkGeometry, mismatch, tuneShapesOf } from '../src/engine/autotune.ts';
-import { type ConvGeometry, clearTuned, conv2d, currentAdapterKey, runtime, shapeKey, tensor, tunedFamily } from '../src/engine/index.ts';
+import { type ConvGeometry, clearTuned, conv2d, currentAdapterKey, runtime, setTuned, shapeKey, tensor, tunedFamily } from '../src/engine/index.ts';
 import { kernelSources } from '../src/engine/kernel.ts';
 import { type Family, familiesFor, pickKernel } from '../src/engine/kernels.ts';
 import { convKernelsHash } from '../src/engine/tuning.ts';
@@ -171,6 +171,83 @@ describe('autotune', () => {
       expect(tuned.length, `${preset}: every conv's three roles but the first layer's input gradient`).toBe(3 * convGeometries(spec, 2, 32, 32).length - 1);
       model.dispose();
     }
+  });
+});
+
+describe('before inference (src/model/tuneInference.ts)', () => {
+  // A DnCNN of depth 3 with 8 channels: three layer shapes (1 -> 8, 8 -> 8, 8 -> 1).
+  const spec = { channels: 1, layers: [
+    { type: 'conv2d' as const, filters: 8, kernel: 3, activation: 'relu' as const },
+    { type: 'conv2d' as const, filters: 8, kernel: 3, activation: 'relu' as const },
+    { type: 'conv2d' as const, filters: 1, kernel: 3 },
+  ] };
+
+  it('tunes exactly the shape-roles a forward pass launches (a transposed conv: its input-gradient kernel)', async () => {
+    const { Model, inferenceTuneShapes } = await import('../src/model/layers.ts');
+    const rt = runtime();
+    for (const s of [presetSpec('seed', 3), presetSpec('dncnn', 1)]) {
+      const model = new Model(s, 1);
+      const seen = new Set<string>();
+      const x = tensor(new Float32Array(32 * 32 * s.channels).fill(0.5), [1, 32, 32, s.channels]);
+      const orig = rt.launch.bind(rt);
+      rt.launch = (name, args) => {
+        if (name.startsWith('conv2d') && args.dims?.KH !== undefined) seen.add(shapeKey(name.includes('transpose') ? 'input-grad' : 'forward', args.dims));
+        orig(name, args);
+      };
+      try {
+        model.forward(x).dispose();
+      } finally {
+        rt.launch = orig;
+        x.dispose();
+      }
+      const tuned = inferenceTuneShapes(s, 1, 32, 32).map((t) => shapeKey(t.role, { ...t.g }));
+      expect([...seen].sort()).toEqual([...new Set(tuned)].sort());
+      model.dispose();
+    }
+  });
+
+  it('measures once for sizes near each other, again for a far one; again (force) once per run; auto runs the near choice', async () => {
+    const { tuneInference } = await import('../src/model/tuneInference.ts');
+    const { convGeometries } = await import('../src/model/layers.ts');
+    clearTuned();
+    const store = memoryStore();
+    const logs: string[] = [];
+    const t = { store, onLog: (l: string) => logs.push(l) };
+    const measured = async (h: number, w: number, tuning: typeof t & { force?: boolean } = t) => {
+      const before = logs.length;
+      const ran = await dispatched(() => tuneInference(spec, 1, h, w, tuning));
+      return { ran: ran.length, logs: logs.slice(before) };
+    };
+    const first = await measured(20, 20);
+    expect(first.logs.map((l) => l.split(':')[1].trim())).toEqual(convGeometries(spec, 1, 20, 20).map((g) => shapeKey('forward', { ...g })));
+    expect(store.saves).toBe(1);
+    expect(await measured(24, 18)).toEqual({ ran: 0, logs: [] }); // 1.08x the pixels: held
+    expect(await measured(10, 10)).toEqual({ ran: 0, logs: [] }); // 4x fewer: still held
+    expect((await measured(48, 48)).logs.length).toBe(3); // 5.8x: measured
+    expect(store.saves).toBe(2);
+    // A new process reads the store: nothing to measure near what it holds.
+    clearTuned();
+    expect(await measured(22, 22, { ...t })).toEqual({ ran: 0, logs: [] });
+    // Again: each layer once per run, however many near sizes follow.
+    const again = { ...t, force: true };
+    expect((await measured(20, 20, again)).logs.length).toBe(3);
+    expect(await measured(21, 21, again)).toEqual({ ran: 0, logs: [] });
+    expect((await measured(48, 48, again)).logs.length).toBe(3);
+
+    // 'auto' at an unmeasured size runs the choice of the nearest measured one of its layer, tiled beyond NEAR x.
+    const g8 = convGeometries(spec, 1, 20, 20)[1];
+    setTuned(currentAdapterKey(), { [shapeKey('forward', { ...g8 })]: 'shared' });
+    const runAt = (h: number, w: number) => dispatched(() => {
+      const x = tensor(new Float32Array(h * w * 8).fill(0.5), [1, h, w, 8]);
+      const wt = tensor(new Float32Array(9 * 8 * 8).fill(0.1), [3, 3, 8, 8]);
+      conv2d(x, wt, null).dispose();
+      x.dispose(); wt.dispose();
+    });
+    const sharedKernel = pickKernel('conv2d', 'forward', 'shared', { ...g8 }).name;
+    expect(await runAt(19, 23)).toEqual([sharedKernel]);
+    clearTuned();
+    setTuned(currentAdapterKey(), { [shapeKey('forward', { ...g8 })]: 'shared' });
+    expect(await runAt(60, 60)).toEqual([pickKernel('conv2d', 'forward', 'tiled', { ...g8 }).name]);
   });
 });
 

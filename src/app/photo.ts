@@ -9,6 +9,7 @@
 import { decodeImageBytes } from '../data/decode.ts';
 import type { Image } from '../data/images.ts';
 import type { Runtime } from '../engine/index.ts';
+import type { InferenceTuning } from '../model/tuneInference.ts';
 import { type ColourMode, type Denoiser, type DenoiserInfo, ShippedDenoisers, type TileProgress, denoisePhoto, readModelFile } from '../model/denoise.ts';
 import { addGaussianNoise, psnr } from '../model/imageQuality.ts';
 import { DEFAULT_MODEL, PRETRAINED, findPretrained } from '../model/pretrained.ts';
@@ -101,7 +102,7 @@ export interface PhotoResult {
  * denoises through denoisePhoto: progress after every tile, the signal checked between layers.
  */
 export async function denoiseOwnPhoto(d: Denoiser, clean: Image, sigma: number, seed: number,
-  o: { signal?: AbortSignal; onProgress?(p: TileProgress): void } = {}): Promise<PhotoResult> {
+  o: { signal?: AbortSignal; onProgress?(p: TileProgress): void; tune?: InferenceTuning } = {}): Promise<PhotoResult> {
   const noisy = sigma > 0 ? addGaussianNoise(clean, sigma, seed, 0) : clean;
   const r = await denoisePhoto(d, noisy, o);
   return {

@@ -11,7 +11,8 @@ import { DEFAULT_MODEL, PRETRAINED, findPretrained, noiseLabel } from '../model/
 import { type ChoicePlan, type PhotoChoice, denoiseOwnPhoto, denoiserFor, loadPhoto, planChoice } from './photo.ts';
 import { state } from './state.ts';
 import { runTask } from './tasks.ts';
-import { $, button, clearError, download, el, input, select, setText, showError } from './ui.ts';
+import { pageTuneStore } from './tuneStore.ts';
+import { $, button, clearError, download, el, input, log, select, setText, showError } from './ui.ts';
 
 /** Noise seed: the CLI's default, so the page and `npm run denoise -- PHOTO --sigma S` draw the same noise. */
 const SEED = 0;
@@ -138,6 +139,11 @@ export async function runPhoto(): Promise<void> {
     const t0 = performance.now();
     const r = await denoiseOwnPhoto(d, photo.image, sigma, SEED, {
       signal,
+      // The first photo of a size measures the conv kernels there (kept per device, as training's).
+      tune: {
+        store: pageTuneStore, onLog: log,
+        onProgress: (done, total) => progress({ fraction: null, detail: `${photo.name}: measuring the conv kernels on this device, ${done} of ${total} layer shapes` }),
+      },
       onProgress: (p) => {
         const sec = (performance.now() - t0) / 1000;
         progress({ fraction: p.fraction, detail: `${photo.name}: tile ${p.tilesDone} of ${p.tiles}`, etaSec: p.fraction > 0 ? (sec / p.fraction) * (1 - p.fraction) : undefined });

@@ -13,6 +13,8 @@ import { testSettings } from './data.ts';
 import { type TestRun, gridRows, renderGrid, renderTests, testLabel } from './results.ts';
 import { state } from './state.ts';
 import { runTask } from './tasks.ts';
+import { pageTuneStore } from './tuneStore.ts';
+import type { InferenceTuning } from '../model/tuneInference.ts';
 import { $, clearError, el, input, log, select, setText, showError } from './ui.ts';
 
 const SET_NAMES: Record<string, string> = { set12: 'Set12', bsd68: 'BSD68', cbsd68: 'CBSD68' };
@@ -80,6 +82,11 @@ export async function runTest(full: boolean, refresh: () => void): Promise<void>
     const pixels = images.map((d) => d.image.width * d.image.height);
     const perSigma = pixels.reduce((a, b) => a + b, 0);
     const total = perSigma * noises.length;
+    // The test's strips measure the conv kernels first where this device has no choice near their size.
+    const tune: InferenceTuning = {
+      store: pageTuneStore, onLog: log,
+      onProgress: (done, total) => progress({ fraction: null, detail: `measuring the conv kernels on this device, ${done} of ${total} layer shapes` }),
+    };
     const t0 = performance.now();
     for (let k = 0; k < noises.length; k++) {
       const n = noises[k];
@@ -91,7 +98,7 @@ export async function runTest(full: boolean, refresh: () => void): Promise<void>
         progress({ fraction: px / total, detail: `${label}: image ${Math.min(i + 1, images.length)} of ${images.length}`, etaSec: px > 0 ? (sec / px) * (total - px) : undefined });
       };
       report(0);
-      const result = await evaluate(model, images, { noise: n.noise, seed: (cfg?.seed ?? 1) + 104729, keepOutputs: settings.keep, signal, onPartial: report, onProgress: report });
+      const result = await evaluate(model, images, { noise: n.noise, seed: (cfg?.seed ?? 1) + 104729, keepOutputs: settings.keep, signal, onPartial: report, onProgress: report, tune });
       state.tests.push({ ...n, result });
       renderTestResults();
       refresh();

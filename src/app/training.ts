@@ -21,7 +21,7 @@ import { clearPreview, renderPreview } from './preview.ts';
 import { renderEpochs } from './results.ts';
 import { type ResumeFrom, type RunningSession, state } from './state.ts';
 import { saveFiles } from './storage.ts';
-import { idbTuneStore } from './tuneStore.ts';
+import { pageTuneStore } from './tuneStore.ts';
 import { currentTask, showEta, showProgress, showStage } from './tasks.ts';
 import { renderTestResults } from './testPanel.ts';
 import { $, button, clearError, fmtNum, fmtSeconds, input, log, setText, showError } from './ui.ts';
@@ -60,7 +60,6 @@ function resetStats(): void {
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
 /** The conv kernel choices measured on this device, kept in IndexedDB (measured once per device). */
-const tuneStore = idbTuneStore((m) => log(m));
 
 /** The autosave of the running session (in memory even when IndexedDB is full): what a lost device resumes from. */
 const lastSaves = new WeakMap<RunningSession, ResumeFrom & { epoch: number }>();
@@ -120,7 +119,7 @@ export async function startSession(resumeFrom?: ResumeFrom, o: { auto?: boolean 
       keepOutputs: test.keep,
       resume: resumeFrom ? { bytes: resumeFrom.bytes, name: resumeFrom.name } : undefined,
       signal: sess.controller.signal,
-      tune: { store: tuneStore },
+      tune: { store: pageTuneStore },
     }, {
       onStage: (stage, done, total, etaSec) => {
         if (!live()) return;

@@ -7,6 +7,7 @@
 import type { TuneStore } from '../engine/autotune.ts';
 import { validChoices } from '../engine/tuning.ts';
 import { idbGet, idbPut } from './storage.ts';
+import { log } from './ui.ts';
 
 const keyOf = (adapter: string) => `autotune:${adapter}`;
 
@@ -31,3 +32,6 @@ export function idbTuneStore(warn: (message: string) => void = (m) => console.wa
     },
   };
 }
+
+/** The page's store: training, the test panel and the photo panel share it (a failed write is said in the log). */
+export const pageTuneStore = idbTuneStore((m) => log(m));

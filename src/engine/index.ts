@@ -21,4 +21,4 @@ export * from './ops/noise.ts';
 export * from './ops/augment.ts';
 export { ssimPerImage, SSIM_WINDOW, tolerance as ssimTolerance } from './ops/ssim.ts';
 export { autotune, tuneShapesOf, describeTuning, TUNED_ROLES, type TuneShape, type TuneResult, type TuneStore, type TuneOptions } from './autotune.ts';
-export { adapterKey, shapeKey, tunedFamily, setTuned, tunedChoices, clearTuned, currentAdapterKey } from './tuning.ts';
+export { adapterKey, shapeKey, tunedFamily, chosenFamily, setTuned, tunedChoices, clearTuned, currentAdapterKey } from './tuning.ts';

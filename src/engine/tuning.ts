@@ -55,6 +55,56 @@ export function tunedFamily(role: Role, d: Dims): Family | undefined {
   return tables.get(currentAdapterKey())?.get(shapeKey(role, d));
 }
 
+/** A shape key's role and dims back (the inverse of shapeKey), or null for a string of another form. */
+export function parseShapeKey(key: string): { role: Role; d: Dims } | null {
+  const m = /^(\S+) n(\d+) (\d+)x(\d+)x(\d+) -> (\d+)x(\d+)x(\d+) k(\d+)x(\d+) s(\d+) p(\d+),(\d+)$/.exec(key);
+  if (!m) return null;
+  const [N, H, W, CI, OH, OW, CO, KH, KW, S, PT, PL] = m.slice(2).map(Number);
+  return { role: m[1] as Role, d: { N, H, W, CI, OH, OW, CO, KH, KW, S, PT, PL } };
+}
+
+/**
+ * How far apart in size (output pixels, N x OH x OW) a choice still serves a shape of the same
+ * layer. Inference runs tiles and strips whose sizes change by a few pixels from image to image
+ * (and strip by strip); the family measured fastest at one size stays so at a similar one, while
+ * across more than 4x (2x a side) a GPU's occupancy can change the order.
+ */
+export const NEAR = 4;
+
+const parsed = new Map<string, ReturnType<typeof parseShapeKey>>();
+
+/**
+ * Of `keys`, the one of the same layer as (role, d) (channels, kernel, stride, padding) whose size is
+ * nearest, within NEAR x either way; undefined if none.
+ */
+export function nearestKey(role: Role, d: Dims, keys: Iterable<string>): string | undefined {
+  const size = d.N * d.OH * d.OW;
+  let best: string | undefined, bestRatio = NEAR;
+  for (const k of keys) {
+    let p = parsed.get(k);
+    if (p === undefined) parsed.set(k, (p = parseShapeKey(k)));
+    if (!p || p.role !== role || (['CI', 'CO', 'KH', 'KW', 'S', 'PT', 'PL'] as const).some((f) => p.d[f] !== d[f])) continue;
+    const other = p.d.N * p.d.OH * p.d.OW;
+    const ratio = Math.max(size / other, other / size);
+    if (ratio <= bestRatio) { best = k; bestRatio = ratio; }
+  }
+  return best;
+}
+
+/**
+ * The family 'auto' runs for this role and geometry: the one measured fastest here, else the one
+ * measured for the same layer at the nearest size within NEAR x (a tile or strip a few pixels off
+ * the one measured); undefined where neither was measured.
+ */
+export function chosenFamily(role: Role, d: Dims): Family | undefined {
+  const t = tables.get(currentAdapterKey());
+  if (!t) return undefined;
+  const exact = t.get(shapeKey(role, d));
+  if (exact) return exact;
+  const near = nearestKey(role, d, t.keys());
+  return near ? t.get(near) : undefined;
+}
+
 /** Records choices measured on an adapter (merged over earlier ones). */
 export function setTuned(adapter: string, choices: Record<string, Family>): void {
   let t = tables.get(adapter);

@@ -8,10 +8,10 @@
 import { initEngine, runtime } from '../engine/runtime.ts';
 import { type Dims, KERNELS, familiesFor, familyOf, hasConvGeometry, pickKernel } from '../engine/kernels.ts';
 import { TUNED_ROLES, type TuneShape, autotune, describeTuning } from '../engine/autotune.ts';
-import { convGeometries, trainingTuneShapes } from '../model/layers.ts';
+import { inferenceTuneShapes, trainingTuneShapes } from '../model/layers.ts';
 import { getConvVariant, setConvVariant } from '../engine/ops/conv2d.ts';
 import { geom } from './cases.ts';
-import { tunedFamily } from '../engine/tuning.ts';
+import { chosenFamily } from '../engine/tuning.ts';
 import { PRESET_SPECS, type RowSpec, selectRows } from './benchRows.ts';
 import type { BenchFamily, BenchResult, BenchRow } from './benchTable.ts';
 import { type Validation, makeWork, referenceAffordable } from './benchWork.ts';
@@ -88,7 +88,7 @@ export function tuneShapesOfRows(specs: RowSpec[]): TuneShape[] {
     if (j.type === 'kernel' && KERNELS[j.kernel].op === 'conv2d' && TUNED.has(KERNELS[j.kernel].role)) {
       out.push({ role: KERNELS[j.kernel].role as TuneShape['role'], g: geom(j.dims) });
     } else if (j.type === 'step') out.push(...trainingTuneShapes(PRESET_SPECS[j.preset], j.batch, j.side, j.side));
-    else if (j.type === 'infer') out.push(...convGeometries(PRESET_SPECS.dncnn, 1, j.height, j.width).map((g) => ({ role: 'forward' as const, g })));
+    else if (j.type === 'infer') out.push(...inferenceTuneShapes(PRESET_SPECS.dncnn, 1, j.height, j.width));
   }
   return out;
 }
@@ -98,7 +98,7 @@ function withFamily(job: RowSpec['job'], family: BenchFamily): RowSpec['job'] {
   if (job.type !== 'kernel') return job;
   const row = KERNELS[job.kernel];
   if (row.op !== 'conv2d' || !TUNED.has(row.role)) return job;
-  const want = family === 'auto' ? (tunedFamily(row.role, job.dims) ?? 'tiled') : family;
+  const want = family === 'auto' ? (chosenFamily(row.role, job.dims) ?? 'tiled') : family;
   const f = familiesFor('conv2d', row.role, job.dims, runtime().ctx.device.features).includes(want) ? want : 'tiled';
   return { ...job, kernel: pickKernel('conv2d', row.role, f, job.dims).name };
 }

@@ -14,6 +14,7 @@ import { type Denoiser, denoisePhoto } from './denoise.ts';
 import { throwIfAborted } from './evaluate.ts';
 import { addGaussianNoise, psnr, ssim } from './imageQuality.ts';
 import type { StandardSet } from './pretrained.ts';
+import type { InferenceTuning } from './tuneInference.ts';
 
 export interface BenchmarkImage { name: string; psnrNoisy: number; psnr: number; ssim: number; seconds: number }
 
@@ -38,7 +39,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.lengt
  */
 export async function benchmarkDenoiser(
   d: Denoiser, set: StandardSet, sigma: number,
-  o: { seed: number; limit?: number; tile?: number; signal?: AbortSignal; onProgress?(done: number, total: number): void },
+  o: { seed: number; limit?: number; tile?: number; signal?: AbortSignal; onProgress?(done: number, total: number): void; tune?: InferenceTuning },
 ): Promise<BenchmarkResult> {
   const t0 = performance.now();
   const { images } = await decodeAll(await loadBuiltin(set, o.limit ?? Infinity), { channels: d.info.channels });
@@ -48,7 +49,7 @@ export async function benchmarkDenoiser(
     throwIfAborted(o.signal, 'the benchmark');
     const t1 = performance.now();
     const noisy = addGaussianNoise(image, sigma, o.seed, i);
-    const r = await denoisePhoto(d, noisy, { tile: o.tile, signal: o.signal, onProgress: (p) => o.onProgress?.(i + p.fraction, images.length) });
+    const r = await denoisePhoto(d, noisy, { tile: o.tile, signal: o.signal, tune: o.tune, onProgress: (p) => o.onProgress?.(i + p.fraction, images.length) });
     tile = r.tile;
     perImage.push({ name, psnrNoisy: psnr(noisy, image), psnr: psnr(r.image, image), ssim: ssim(r.image, image), seconds: (performance.now() - t1) / 1000 });
   }

@@ -23,6 +23,7 @@ import { Model, type ModelSpec } from './layers.ts';
 import { DEFAULT_MODEL, PRETRAINED, type PretrainedModel, findPretrained, loadPretrainedBytes, readDncnnWeights } from './pretrained.ts';
 import { type NamedTensor, readSafetensors } from './safetensors.ts';
 import { defaultTile, planTiles, receptiveRadius } from './tiles.ts';
+import { type InferenceTuning, tuneInference } from './tuneInference.ts';
 
 export { CancelledError };
 
@@ -181,6 +182,8 @@ export interface TiledOptions {
   onProgress?(p: TileProgress): void;
   /** Context read around each tile (default and minimum for an exact result: the receptive radius); tests lower it to show the seams. */
   halo?: number;
+  /** Measure the conv kernels at the largest tile first, where not measured near that size (src/model/tuneInference.ts). */
+  tune?: InferenceTuning;
 }
 
 /** The device's default tile side for a model (src/model/tiles.ts defaultTile). */
@@ -200,6 +203,8 @@ export async function denoiseTiled(model: Model, img: Image, o: TiledOptions = {
   if (radius === null) throw new DenoiseInputError('this model is not fully convolutional: it cannot be run in tiles');
   const tiles = planTiles(H, W, o.tile ?? deviceTile(model), o.halo ?? radius);
   const area = (t: (typeof tiles)[number]) => (t.iy1 - t.iy0) * (t.ix1 - t.ix0);
+  const largest = tiles.reduce((a, t) => (area(t) > area(a) ? t : a));
+  await tuneInference(model.spec, 1, largest.iy1 - largest.iy0, largest.ix1 - largest.ix0, o.tune, o.signal);
   const total = tiles.reduce((s, t) => s + area(t), 0);
   const out = new Float32Array(W * H * C);
   let done = 0;
@@ -258,7 +263,7 @@ export async function denoisePhoto(d: Denoiser, img: Image, o: TiledOptions = {}
     const plane = new Float32Array(n);
     for (let i = 0; i < n; i++) plane[i] = img.data[3 * i + c];
     const out = await denoiseTiled(d.model, { width: img.width, height: img.height, channels: 1, data: plane }, {
-      tile, signal: o.signal,
+      tile, signal: o.signal, tune: o.tune,
       onProgress: (p) => o.onProgress?.({ tilesDone: c * perTile + p.tilesDone, tiles: 3 * perTile, fraction: (c + p.fraction) / 3 }),
     });
     for (let i = 0; i < n; i++) merged[3 * i + c] = out.data[i];
@@ -323,7 +328,7 @@ function sigmaNote(m: PretrainedModel | null, sigma: number): string | null {
  * encodes the result: everything `npm run denoise` does to one input, wherever the engine runs.
  * Throws DenoiseInputError for anything wrong with the input (the batch goes on).
  */
-export async function runDenoiseJob(cache: DenoiserCache, job: DenoiseJob, o: { signal?: AbortSignal; onProgress?(p: TileProgress): void } = {}): Promise<DenoiseJobResult> {
+export async function runDenoiseJob(cache: DenoiserCache, job: DenoiseJob, o: { signal?: AbortSignal; onProgress?(p: TileProgress): void; tune?: InferenceTuning } = {}): Promise<DenoiseJobResult> {
   const t0 = performance.now();
   const notes: string[] = [];
   let input = await decode(job.bytes, job.name);
@@ -346,7 +351,7 @@ export async function runDenoiseJob(cache: DenoiserCache, job: DenoiseJob, o: { 
     const note = sigmaNote(d.info.pretrained, job.sigma);
     if (note) notes.push(note);
   }
-  const r = await denoisePhoto(d, input, { tile: job.tile, signal: o.signal, onProgress: o.onProgress });
+  const r = await denoisePhoto(d, input, { tile: job.tile, signal: o.signal, onProgress: o.onProgress, tune: o.tune });
   const scores = clean && {
     psnrNoisy: psnr(input, clean), // the noisy input unclipped, as the published 'noisy' figures
     psnr: psnr(r.image, clean),

@@ -18,6 +18,7 @@ import type { NoiseConfig } from './config.ts';
 import { type Model, traceModel } from './layers.ts';
 import { addNoiseFor } from './pipeline.ts';
 import { receptiveRadius } from './tiles.ts';
+import { type InferenceTuning, tuneInference } from './tuneInference.ts';
 
 export interface ImageMetrics { name: string; psnrNoisy: number; psnr: number; ssim: number; mse: number; mae: number }
 
@@ -49,6 +50,8 @@ export interface DenoiseOptions {
   what?: string;
   /** Rows per strip (default: about half a second of work at the rate measured so far). */
   stripRows?: number;
+  /** Measure the conv kernels at the first strip's size (or the whole image's) first, where not measured near it (src/model/tuneInference.ts). */
+  tune?: InferenceTuning;
 }
 
 /**
@@ -66,11 +69,13 @@ export async function denoiseImage(model: Model, noisy: Tensor, o: DenoiseOption
   const rate = stripRate.get(rt) ?? 2e9; // FLOP/s: about SwiftShader on two cores
   let rows = o.stripRows ?? Math.max(8, Math.floor((rate * STRIP_SECONDS) / flopsPerRow));
   if (halo === null || N !== 1 || rows >= H) {
+    await tuneInference(model.spec, N, H, W, o.tune, o.signal);
     const y = noGrad(() => model.forward(noisy));
     await waitForGpu();
     o.onProgress?.(1);
     return y;
   }
+  await tuneInference(model.spec, 1, Math.min(H, rows + 2 * halo), W, o.tune, o.signal); // an inner strip's size
   const rowBytes = W * C * 4;
   const src = noisy.view('denoiseImage');
   const out = empty([1, H, W, C], 'denoised');
@@ -122,6 +127,8 @@ export interface EvaluateOptions {
   /** Finer progress, within images: images done as a fraction (e.g. 3.4 of 12). */
   onPartial?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Measure the conv kernels before each image where its shapes are not measured near its size (denoiseImage). */
+  tune?: InferenceTuning;
 }
 
 export async function evaluate(model: Model, images: NamedImage[], o: EvaluateOptions): Promise<EvalResult> {
@@ -135,7 +142,7 @@ export async function evaluate(model: Model, images: NamedImage[], o: EvaluateOp
     const noisy = noGrad(() => addNoiseFor(x, o.noise, o.seed, i));
     let y: Tensor;
     try {
-      y = await denoiseImage(model, noisy, { signal: o.signal, what: 'evaluation', onProgress: (f) => o.onPartial?.(i + f, images.length) });
+      y = await denoiseImage(model, noisy, { signal: o.signal, what: 'evaluation', tune: o.tune, onProgress: (f) => o.onPartial?.(i + f, images.length) });
     } catch (e) {
       if (!(e instanceof DeviceLostError)) { noisy.dispose(); x.dispose(); }
       throw e;

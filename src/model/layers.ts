@@ -107,6 +107,16 @@ export function trainingTuneShapes(spec: ModelSpec, N: number, h: number, w: num
   return convGeometries(spec, N, h, w).flatMap((g, i) => tuneShapesOf(g).filter((s) => i > 0 || s.role !== unused));
 }
 
+/**
+ * The conv shape-roles the spec's forward pass launches on N images of h x w, for the autotuner
+ * before inference (denoising, testing): each conv layer's forward kernel, and each transposed
+ * conv's, which is the input-gradient kernel of the conv it is the adjoint of.
+ */
+export function inferenceTuneShapes(spec: ModelSpec, N: number, h: number, w: number): TuneShape[] {
+  const convs = spec.layers.filter((l) => l.type === 'conv2d' || l.type === 'conv2dTranspose');
+  return convGeometries(spec, N, h, w).map((g, i) => ({ role: convs[i].type === 'conv2d' ? 'forward' as const : 'input-grad' as const, g }));
+}
+
 /** The parameters a spec needs, named `layers.{i}.weight` / `layers.{i}.bias`, Glorot-uniform weights, zero biases. */
 export function modelParams(spec: ModelSpec, seed: number): ParamSpec[] {
   const rng = new Rng(seed);

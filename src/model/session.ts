@@ -19,6 +19,7 @@ import { type NoiseConfig, type TrainConfig, configSpec, validateConfig } from '
 import { readCheckpoint, saveCheckpoint, loadIntoModel } from './checkpoint.ts';
 import { CancelledError, type EvalResult, evaluate, throwIfAborted } from './evaluate.ts';
 import { Model, traceModel, trainingTuneShapes } from './layers.ts';
+import type { InferenceTuning } from './tuneInference.ts';
 import { type EpochRecord, type PreviewEvent, type StepEvent, Trainer, type TrainerState } from './trainer.ts';
 
 export { CancelledError, denoiseImage, evaluate } from './evaluate.ts';
@@ -78,9 +79,11 @@ export interface SessionResult {
   seconds: number;
 }
 
+const TUNE_STAGE = 'measuring the conv kernels on this device';
+
 /** The autotuner over the training shapes, its stage and a log line per choice. */
 async function tuneKernels(shapes: TuneShape[], tune: NonNullable<SessionInput['tune']>, hooks: SessionHooks, signal?: AbortSignal): Promise<void> {
-  const stage = 'measuring the conv kernels on this device';
+  const stage = TUNE_STAGE;
   hooks.onStage?.(stage);
   let results;
   try {
@@ -218,8 +221,12 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
     if (signal?.aborted && trainer.state !== 'failed') trainer.state = 'stopped';
 
     if (testImages.length && trainer.state !== 'failed') {
-      const t1 = performance.now();
       let pixelsDone = 0;
+      // The test's strips are other shapes than training's: measured once (near sizes share a choice).
+      const tune: InferenceTuning | undefined = input.tune && {
+        ...input.tune, onLog: log, onProgress: (d, t) => hooks.onStage?.(TUNE_STAGE, d, t),
+      };
+      const t1 = performance.now();
       try {
         for (const n of noises) {
           const stage = `testing${n.sigma !== null ? ` at sigma ${n.sigma}` : ''}`;
@@ -232,7 +239,7 @@ export async function runSession(input: SessionInput, hooks: SessionHooks = {}):
           };
           hooks.onStage?.(stage, 0, testImages.length);
           const result = await evaluate(model, testImages, {
-            noise: n.noise, seed: c.seed + 104729, keepOutputs: input.keepOutputs ?? 0, signal,
+            noise: n.noise, seed: c.seed + 104729, keepOutputs: input.keepOutputs ?? 0, signal, tune,
             onProgress: (d, t) => hooks.onStage?.(stage, d, t, eta(d)),
             onPartial: (d, t) => hooks.onStage?.(stage, Math.floor(d), t, eta(d)),
           });

@@ -11,18 +11,18 @@ import { ShapeError } from '../errors.ts';
 import { ACT, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel, winogradTiles } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
-import { tunedFamily } from '../tuning.ts';
+import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
 import { adjointGeometry, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
- * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice (tiled
- * where it has none); a family without a kernel for the role (shared dw) falls back to tiled, and
+ * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice, at this
+ * size or a near one (src/engine/tuning.ts chosenFamily; tiled where it has none); a family without a kernel for the role (shared dw) falls back to tiled, and
  * so does winograd where its scratch would not fit the device's largest binding.
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
-  const f = v === 'auto' ? (tunedFamily(role, { ...g }) ?? 'tiled') : v;
+  const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
   if (f === 'winograd' && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
