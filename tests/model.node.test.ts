@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { stripRowsFor } from '../src/model/evaluate.ts';
+import { DISPATCH_FLOP_BUDGET } from '../src/model/tiles.ts';
 import { traceModel } from '../src/model/layers.ts';
 import { dncnn, seedAutoencoder, smallResidual } from '../src/model/presets.ts';
 
@@ -35,5 +37,25 @@ describe('presets: shapes, parameter counts and FLOPs (the numbers quoted in the
 
   it('too-small images fail with a clear message', () => {
     expect(() => traceModel(seedAutoencoder(1), 16, 16)).toThrow(/a 16x16 image shrinks to 0x0 at layer maxPool2d; use larger images/);
+  });
+});
+
+describe('evaluation strips (src/model/evaluate.ts stripRowsFor)', () => {
+  // A depth-17 DnCNN (halo 17) on a 256-pixel-wide image: 17 layers x 256 px x 73,728 FLOP a row.
+  const flopsPerRow = 17 * 256 * 73728;
+  const budgetRows = Math.floor(DISPATCH_FLOP_BUDGET / (256 * 73728)) - 2 * 17;
+  it('half a second of work where that is deeper than 4x the halo', () => {
+    const rate = 1e12; // a GPU: 1,557 rows in half a second, past the dispatch budget (193)
+    expect(stripRowsFor(rate, flopsPerRow, 17, budgetRows)).toBe(budgetRows);
+    expect(stripRowsFor(2e11, flopsPerRow, 17, 1000)).toBe(Math.floor((2e11 * 0.5) / flopsPerRow));
+  });
+  it('at least 4x the halo on a slow adapter (8 rows read 42: the halo was most of the work)', () => {
+    expect(Math.floor((5e9 * 0.5) / flopsPerRow)).toBe(7);
+    expect(stripRowsFor(5e9, flopsPerRow, 17, budgetRows)).toBe(68);
+    expect(stripRowsFor(5e9, flopsPerRow, 0, budgetRows)).toBe(8); // no halo: at least 8 rows
+  });
+  it('within the dispatch budget, and never under 8 rows', () => {
+    expect(stripRowsFor(5e9, flopsPerRow, 17, 40)).toBe(40);
+    expect(stripRowsFor(5e9, flopsPerRow, 17, -20)).toBe(8); // a very wide image
   });
 });

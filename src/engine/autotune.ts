@@ -16,7 +16,9 @@
  *     else wall clock). The fastest median wins; a challenger must beat tiled by MARGIN, so noise
  *     does not flip choices.
  * Results are cached per adapter (vendor, architecture, device, description) through a TuneStore:
- * a file under Node (cli/tuneStore.ts), IndexedDB in the page (src/app/tuneStore.ts).
+ * a file under Node (cli/tuneStore.ts), IndexedDB in the page (src/app/tuneStore.ts). Training
+ * tunes its step's shapes (src/model/session.ts), inference its forward pass's at the tile or strip
+ * size (src/model/tuneInference.ts).
  */
 import { type Family, type Role, familiesFor } from './kernels.ts';
 import { type ConvGeometry, tolerance } from './ops/conv2d.ts';

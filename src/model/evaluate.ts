@@ -5,9 +5,10 @@
  *
  * A whole image can be seconds of GPU work on a slow adapter (a 481x321 BSD68 image through
  * the small preset is ~17 GFLOP), so fully convolutional models denoise in horizontal strips,
- * one submit each, sized to about half a second of work: between strips the caller's
- * AbortSignal is checked and progress reported. Each strip carries a halo of rows as deep as
- * the model's receptive field, so the stitched output is what one pass over the image gives.
+ * one submit each, sized to about half a second of work but at least 4x the halo deep: between
+ * strips the caller's AbortSignal is checked and progress reported (within a longer strip,
+ * between layers). Each strip carries a halo of rows as deep as the model's receptive field, so
+ * the stitched output is what one pass over the image gives.
  */
 import {
   DeviceLostError, EngineError, type Tensor, clamp01, empty, maePerImage, msePerImage, noGrad, psnrPerImage, runtime, ssimPerImage, tensor, tidy,
@@ -17,7 +18,7 @@ import type { NamedImage } from '../data/dataset.ts';
 import type { NoiseConfig } from './config.ts';
 import { type Model, traceModel } from './layers.ts';
 import { addNoiseFor } from './pipeline.ts';
-import { receptiveRadius } from './tiles.ts';
+import { DISPATCH_FLOP_BUDGET, costliestLayerFlops, receptiveRadius } from './tiles.ts';
 import { type InferenceTuning, tuneInference } from './tuneInference.ts';
 
 export interface ImageMetrics { name: string; psnrNoisy: number; psnr: number; ssim: number; mse: number; mae: number }
@@ -41,6 +42,19 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.lengt
 /** Measured FLOP/s of strip passes on this runtime (starts low: the first strip is small). */
 const stripRate = new WeakMap<object, number>();
 const STRIP_SECONDS = 0.5;
+/** A strip's rows are at least this many times the halo: its halo's work at most (1 + 2 / HALO_ROWS)x. */
+const HALO_ROWS = 4;
+
+/**
+ * Output rows per strip: about STRIP_SECONDS of work at `rate` FLOP/s, but at least HALO_ROWS x
+ * the halo (below that the halo's rows, computed twice, dominate: 8 rows of a depth-17 DnCNN read
+ * 42, and its Set12 test took 2.5x the tiled time), at most `budgetRows` (the rows whose costliest
+ * layer stays within DISPATCH_FLOP_BUDGET, halo excluded), and never under 8.
+ */
+export function stripRowsFor(rate: number, flopsPerRow: number, halo: number, budgetRows: number): number {
+  const byTime = Math.floor((rate * STRIP_SECONDS) / flopsPerRow);
+  return Math.max(8, Math.min(Math.max(byTime, HALO_ROWS * halo), budgetRows));
+}
 
 export interface DenoiseOptions {
   signal?: AbortSignal;
@@ -66,8 +80,9 @@ export async function denoiseImage(model: Model, noisy: Tensor, o: DenoiseOption
   const [N, H, W, C] = noisy.shape;
   const halo = receptiveRadius(model.spec); // rows of context a strip needs on each side (null: run whole)
   const flopsPerRow = traceModel(model.spec, 1, W).reduce((a, l) => a + l.flops, 0);
-  const rate = stripRate.get(rt) ?? 2e9; // FLOP/s: about SwiftShader on two cores
-  let rows = o.stripRows ?? Math.max(8, Math.floor((rate * STRIP_SECONDS) / flopsPerRow));
+  const budgetRows = Math.floor(DISPATCH_FLOP_BUDGET / (W * costliestLayerFlops(model.spec))) - 2 * (halo ?? 0);
+  const stripRows = (rate: number) => o.stripRows ?? stripRowsFor(rate, flopsPerRow, halo ?? 0, budgetRows);
+  let rows = stripRows(stripRate.get(rt) ?? 2e9); // FLOP/s: about SwiftShader on two cores
   if (halo === null || N !== 1 || rows >= H) {
     await tuneInference(model.spec, N, H, W, o.tune, o.signal);
     const y = noGrad(() => model.forward(noisy));
@@ -85,20 +100,29 @@ export async function denoiseImage(model: Model, noisy: Tensor, o: DenoiseOption
       const a = Math.max(0, r0 - halo);
       const b = Math.min(H, r1 + halo);
       const t0 = performance.now();
-      tidy(() => noGrad(() => {
-        const strip = empty([1, b - a, W, C], 'strip');
+      const strip = empty([1, b - a, W, C], 'strip');
+      let y: Tensor | null = null;
+      try {
         const sv = strip.view('denoiseImage');
         rt.commandEncoder().copyBufferToBuffer(src.buffer, src.offset + a * rowBytes, sv.buffer, sv.offset, (b - a) * rowBytes);
-        const y = model.forward(strip).view('denoiseImage');
+        // A strip longer than STRIP_SECONDS runs layer by layer with a signal, so that a cancel stops within one layer.
+        const long = (flopsPerRow * (b - a)) / (stripRate.get(rt) ?? 2e9) > STRIP_SECONDS;
+        y = o.signal && long ? await model.forwardStepwise(strip, () => throwIfAborted(o.signal, what)) : tidy(() => noGrad(() => model.forward(strip)));
+        const yv = y.view('denoiseImage');
         const ov = out.view('denoiseImage');
-        rt.commandEncoder().copyBufferToBuffer(y.buffer, y.offset + (r0 - a) * rowBytes, ov.buffer, ov.offset + r0 * rowBytes, (r1 - r0) * rowBytes);
-      }));
-      await waitForGpu();
+        rt.commandEncoder().copyBufferToBuffer(yv.buffer, yv.offset + (r0 - a) * rowBytes, ov.buffer, ov.offset + r0 * rowBytes, (r1 - r0) * rowBytes);
+        await waitForGpu();
+      } catch (e) {
+        if (!(e instanceof DeviceLostError)) { y?.dispose(); strip.dispose(); }
+        throw e;
+      }
+      y.dispose();
+      strip.dispose();
       const sec = (performance.now() - t0) / 1000;
-      // Size the next strips to about STRIP_SECONDS of work at the rate just measured.
+      // Size the next strips from the rate just measured.
       const measured = (flopsPerRow * (b - a)) / Math.max(sec, 1e-3);
       stripRate.set(rt, measured);
-      if (!o.stripRows) rows = Math.max(8, Math.floor((measured * STRIP_SECONDS) / flopsPerRow));
+      rows = stripRows(measured);
       o.onProgress?.(r1 / H);
       if (r1 < H) throwIfAborted(o.signal, what);
     }

@@ -71,6 +71,11 @@ export function planTiles(height: number, width: number, tile: number, halo: num
  */
 export const DISPATCH_FLOP_BUDGET = 2 ** 32;
 
+/** FLOPs per pixel of the model's costliest layer (at 1x1: stride-1 'same' convs keep the size): what DISPATCH_FLOP_BUDGET bounds. */
+export function costliestLayerFlops(spec: ModelSpec): number {
+  return Math.max(...traceModel(spec, 1, 1).map((l) => l.flops), 1);
+}
+
 /** The device limits that bound a tile (GPUSupportedLimits has these two). */
 export interface TileLimits { maxBufferSize: number; maxStorageBufferBindingSize: number }
 
@@ -93,7 +98,7 @@ export function defaultTile(spec: ModelSpec, limits: TileLimits, budget = DISPAT
   const halo = receptiveRadius(spec) ?? 0;
   // Per-pixel cost of each layer at 1x1 (stride-1 'same' convs keep the size): FLOPs, and the widest activation.
   const trace = traceModel(spec, 1, 1);
-  const flopsPerPixel = Math.max(...trace.map((l) => l.flops), 1);
+  const flopsPerPixel = costliestLayerFlops(spec);
   const channels = Math.max(spec.channels, ...trace.map((l) => l.out[2]));
   const maxBytes = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
   const byBytes = Math.floor(Math.sqrt(maxBytes / (4 * channels)));

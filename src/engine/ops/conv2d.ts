@@ -44,10 +44,11 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
  * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
  * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere),
- * 'winograd' (a 3x3 stride-1 conv's forward and input gradient by Winograd F(2x2, 3x3): devices
- * with the subgroups feature, CI % 4 == 0 and CO % 32 == 0 (dx: swapped); tiled elsewhere) or
- * 'auto': the family the autotuner measured fastest on this
- * device for this role and shape (src/engine/autotune.ts), tiled where it has not measured.
+ * 'winograd' (a 3x3 stride-1 conv by Winograd: the forward and input gradient by F(2x2, 3x3), the
+ * weight gradient by F(3x3, 2x2); devices with the subgroups feature, CI % 4 == 0 and CO % 32 == 0
+ * (dx: swapped; dw: CI % 8 == 0); tiled elsewhere) or 'auto': the family the autotuner measured
+ * fastest on this device for this role and shape (src/engine/autotune.ts), or for the same layer
+ * at the nearest size within 4x (src/engine/tuning.ts chosenFamily), tiled where it has not measured.
  */
 export type ConvVariant = Family | 'auto';
 const VARIANTS: readonly ConvVariant[] = [...FAMILIES, 'auto'];
