@@ -22,7 +22,7 @@ import { ShapeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
 import { FAMILIES, type Family } from '../kernels.ts';
-import { biasGrad, convForward, convTranspose, filterGrad } from './convLaunch.ts';
+import { biasGrad, convForward, convTranspose, filterGrad, sharesWinogradInput } from './convLaunch.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
@@ -148,15 +148,19 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   const gh = convOutputSize(op, H, KH, S, padding);
   const gw = convOutputSize(op, W, KW, S, padding);
   const g: ConvGeometry = { N, H, W, CI, OH: gh.out, OW: gw.out, CO, KH, KW, S, PT: gh.pad, PL: gw.pad };
-  const y = convForward(x, w, b, g, act, variant);
+  // Where Winograd runs both ways, the weight gradient reuses the forward's transformed input (V,
+  // 4x x's memory, held until backward or until y is freed) instead of transforming x again.
+  let v: Tensor | null = null;
+  const keep = w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
+  const y = convForward(x, w, b, g, act, variant, keep);
   return record(y, op, [x, w, b], (dy) => {
     const dz = act === 'none' ? dy : activationBackward(act, dy, y);
     const dx = x.requiresGrad ? convTranspose(dz, w, null, g, 'none', variant) : null;
-    const dw = w.requiresGrad ? filterGrad(x, dz, g, variant) : null;
+    const dw = w.requiresGrad ? filterGrad(x, dz, g, variant, v) : null;
     const db = b?.requiresGrad ? biasGrad(dz) : null;
     if (dz !== dy) dz.dispose();
     return [dx, dw, db];
-  });
+  }, () => { v?.dispose(); v = null; });
 }
 
 /**

@@ -27,6 +27,15 @@ function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
+/**
+ * Whether the conv g runs Winograd both forward and in its weight gradient: then the forward's
+ * transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's `saved`),
+ * which would otherwise compute it again.
+ */
+export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): boolean {
+  return family(variant, 'forward', g) === 'winograd' && family(variant, 'weight-grad', g) === 'winograd';
+}
+
 function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
 }
@@ -42,10 +51,11 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
 /**
  * The conv itself: x [N,H,W,CI], w [KH,KW,CI,CO], b [CO] | null -> y [N,OH,OW,CO] = act(b + x * w).
  * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar (src/engine/kernels.ts).
+ * `keep` takes Winograd's transformed input, when that runs (sharesWinogradInput).
  */
-export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: Tensor) => void): Tensor {
   const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
-  if (k.name === 'conv2d_winograd') return winogradForward(x, w, b, g, act);
+  if (k.name === 'conv2d_winograd') return winogradForward(x, w, b, g, act, keep);
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
@@ -196,13 +206,13 @@ export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: num
  * conv2d_backward_filter_narrow, rows of several taps when CI <= 4), split
  * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
  */
-export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
+export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: Tensor | null = null): Tensor {
   const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
   const what = 'conv2d dw';
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (k.name === 'conv2d_backward_filter_winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g));
+  if (k.name === 'conv2d_backward_filter_winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g), saved);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };

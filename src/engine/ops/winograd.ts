@@ -12,7 +12,8 @@
  * The weight gradient is Winograd F(3x3, 2x2) over the same tiles (winogradFilterGrad): x's V as
  * above, dy's tiles to the 4x4 domain (conv2d_backward_filter_winograd_dy), 16 products summed over
  * the tiles in split-K slices (conv2d_backward_filter_winograd), and the slices added and taken back
- * to the 3x3 taps (conv2d_backward_filter_winograd_output).
+ * to the 3x3 taps (conv2d_backward_filter_winograd_output). Where the forward ran these passes too,
+ * its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts), which then skips its first.
  * The float64 references of each pass are in
  * src/engine/referenceWinograd.ts. The scratch (V and M, each 4x the input or output: a 4x4 patch
  * per 2x2 tile) goes back to the pool when the passes are recorded.
@@ -130,10 +131,10 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
  * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by the four passes, the
  * products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses them).
  */
-export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }): Tensor {
+export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null): Tensor {
   const { T } = tiles(g);
   const { KS, tilesPer } = split;
-  const v = winogradInput(x, g);
+  const v = saved ?? winogradInput(x, g);
   const y = winogradGradDy(dz, g);
   const part = empty([KS, 16, g.CI, g.CO]);
   runtime().launch('conv2d_backward_filter_winograd', {
@@ -141,17 +142,20 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
     bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
     dims: { ...g, KS },
   });
-  // Safe with the pending dispatches: later commands run after them.
-  v.dispose();
+  // Safe with the pending dispatches: later commands run after them. A saved V is its owner's.
+  if (!saved) v.dispose();
   y.dispose();
   winogradGradOutput(part, dw, g, KS);
   part.dispose();
   return dw;
 }
 
-/** y = act(b + x * w) by the four passes. */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
-  return passes(winogradWeights(w, g), x, b, g, act);
+/**
+ * y = act(b + x * w) by the four passes. With `keep`, x's V is handed to it instead of freed: the
+ * weight gradient's first pass is the same (winogradFilterGrad's `saved`), at 4x x's memory.
+ */
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, keep?: (v: Tensor) => void): Tensor {
+  return passes(winogradWeights(w, g), x, b, g, act, keep);
 }
 
 /**
@@ -163,12 +167,13 @@ export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Con
 }
 
 /** The last three passes of the conv g, for its filters u already in the 4x4 domain (released here). */
-function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, keep?: (v: Tensor) => void): Tensor {
   const v = winogradInput(x, g);
   const m = winogradProducts(v, u, g);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
-  v.dispose();
+  if (keep) keep(v);
+  else v.dispose();
   const y = winogradOutput(m, b, g, act);
   m.dispose();
   return y;
