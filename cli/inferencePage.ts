@@ -10,6 +10,7 @@ import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.
 import { type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
 import { type InferenceTuning, type TuneMode, inferenceTuning } from '../src/model/tuneInference.ts';
+import { bridgedStore } from './bridgedStore.ts';
 
 
 /** A value or the error it threw, by name. */
@@ -55,10 +56,7 @@ let tune: InferenceTuning | undefined;
 window.inference = {
   async init(mode) {
     const rt = await initEngine();
-    tune = inferenceTuning({ mode, onProgress: (done, total) => void send({ type: 'tuning', done, total }), onLog: (line) => void send({ type: 'log', line }) }, {
-      load: async (adapter) => JSON.parse(await window.tuneLoad(adapter)),
-      save: (adapter, choices) => window.tuneSave(adapter, JSON.stringify(choices)),
-    });
+    tune = inferenceTuning({ mode, onProgress: (done, total) => void send({ type: 'tuning', done, total }), onLog: (line) => void send({ type: 'log', line }) }, bridgedStore);
     const a = rt.ctx.summary;
     return `${a.vendor} / ${a.architecture}${a.description ? ` (${a.description})` : ''}`;
   },

@@ -4,7 +4,7 @@
  */
 import { initEngine } from '../src/engine/index.ts';
 import { type SessionInput, runSession } from '../src/model/session.ts';
-import type { TuneStore } from '../src/engine/autotune.ts';
+import { bridgedStore } from './bridgedStore.ts';
 import type { Trainer } from '../src/model/trainer.ts';
 import { renderRun } from './render.ts';
 import { b64ToBytes, bytesToB64 } from './b64.ts';
@@ -22,20 +22,12 @@ type WireInput = Omit<SessionInput, 'train' | 'test' | 'resume' | 'tune'> & {
   tune?: { force?: boolean; bridged: boolean };
 };
 
-/** The autotuner's store in Node, through the functions the CLI exposes. */
-const bridgedStore: TuneStore = {
-  load: async (adapter) => JSON.parse(await window.tuneLoad(adapter)),
-  save: (adapter, choices) => window.tuneSave(adapter, JSON.stringify(choices)),
-};
-
 // Files staged in chunks: one large page.evaluate argument (several MB) closes the CDP connection.
 const staged = new Map<string, { name: string; bytes: Uint8Array }[]>();
 
 declare global {
   interface Window {
     cliEvent(json: string): Promise<void>;
-    tuneLoad(adapter: string): Promise<string>;
-    tuneSave(adapter: string, json: string): Promise<void>;
     cli: {
       init(): Promise<string>;
       run(input: WireInput): Promise<unknown>;

@@ -1,10 +1,11 @@
 /**
  * `npm run train`'s defaults and the learning-rate schedule the options make (cli/args.ts). The
  * default `small` run drops the rate tenfold for its last epoch; other --epochs keep that shape,
- * and --lr-decay or another preset's schedule is taken as given.
+ * and --lr-decay or another preset's schedule is taken as given. --tune, shared with npm run denoise.
  */
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../cli/args.ts';
+import { UsageError, parseArgs, parseTuneMode } from '../cli/args.ts';
+import { parseDenoiseArgs } from '../cli/denoiseArgs.ts';
 import { decayForEpochs, lastEpochDecay } from '../src/model/config.ts';
 
 const config = (argv: string[]) => parseArgs(argv)!.config;
@@ -41,3 +42,14 @@ describe('train arguments: the learning-rate schedule', () => {
     expect(decayForEpochs(null, 1, 12)).toBeNull();
   });
 });
+
+describe('--tune (npm run train and npm run denoise)', () => {
+  it('on by default; on, off and again taken; anything else refused', () => {
+    expect(parseDenoiseArgs(['a.png'])!.tune).toBe('on');
+    for (const mode of ['on', 'off', 'again'] as const) expect(parseDenoiseArgs(['a.png', '--tune', mode])!.tune).toBe(mode);
+    expect(() => parseDenoiseArgs(['a.png', '--tune', 'maybe'])).toThrow("--tune must be on, off or again, got 'maybe'");
+    expect(() => parseTuneMode('yes')).toThrow(UsageError);
+    expect(parseTuneMode(undefined)).toBe('on');
+  });
+});
+

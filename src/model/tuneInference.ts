@@ -6,8 +6,8 @@
  * near size serves (src/engine/tuning.ts chosenFamily): a batch of similar images measures once,
  * and the store keeps the choices for later runs.
  */
-import { type TuneStore, autotune, describeTuning } from '../engine/autotune.ts';
-import { chosenFamily, currentAdapterKey, nearestKey, setTuned, shapeKey } from '../engine/tuning.ts';
+import { type TuneShape, type TuneStore, autotune, describeTuning } from '../engine/autotune.ts';
+import { NEAR, chosenFamily, currentAdapterKey, nearestKey, setTuned, shapeKey } from '../engine/tuning.ts';
 import { type ModelSpec, inferenceTuneShapes } from './layers.ts';
 
 export interface InferenceTuning {
@@ -42,7 +42,8 @@ const seen = new WeakMap<InferenceTuning, { loaded: boolean; forced: Set<string>
 
 /**
  * Measures the conv kernels for N images of h x w through `spec`, where this device has no choice
- * for them at this size or a near one (or all of them once, under force). Nothing without `t`.
+ * for them at this size or a near one (or all of them once, under force), at half the side.
+ * Nothing without `t`.
  */
 export async function tuneInference(spec: ModelSpec, N: number, h: number, w: number, t: InferenceTuning | undefined, signal?: AbortSignal): Promise<void> {
   if (!t) return;
@@ -53,7 +54,12 @@ export async function tuneInference(spec: ModelSpec, N: number, h: number, w: nu
     s.loaded = true;
   }
   const forced = s.forced;
-  const shapes = inferenceTuneShapes(spec, N, h, w).filter((x) => t.force ? !nearestKey(x.role, { ...x.g }, forced) : !chosenFamily(x.role, { ...x.g }));
+  const held = (x: TuneShape) => t.force ? nearestKey(x.role, { ...x.g }, forced) : chosenFamily(x.role, { ...x.g });
+  // Measured at half the side: a quarter of the cost (on SwiftShader, measuring at a Set12 image's
+  // full size took ten times as long as denoising it), and the choice still serves the full size (NEAR).
+  const half = (n: number) => Math.max(Math.min(n, 16), Math.ceil(n / Math.sqrt(NEAR)));
+  const halves = inferenceTuneShapes(spec, N, half(h), half(w));
+  const shapes = inferenceTuneShapes(spec, N, h, w).flatMap((x, i) => (held(x) ? [] : [halves[i]]));
   if (!shapes.length) return;
   const results = await autotune(shapes, { store: t.store, force: t.force, signal, onProgress: (done, total) => t.onProgress?.(done, total) });
   if (t.force) for (const x of shapes) forced.add(shapeKey(x.role, { ...x.g }));
