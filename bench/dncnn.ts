@@ -25,10 +25,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Backend, parseTuneMode } from '../cli/args.ts';
 import { BackendError, isCpuAdapter } from '../cli/backend.ts';
-import { type InferenceBackend, openInference } from '../cli/inference.ts';
+import { type InferenceBackend, openInference, tuneOnBar } from '../cli/inference.ts';
 import { ProgressBar, formatDuration } from '../cli/progressBar.ts';
 import type { BenchmarkResult } from '../src/model/benchmark.ts';
-import type { TuneMode, TuneSetting } from '../src/model/tuneInference.ts';
+import type { TuneMode } from '../src/model/tuneInference.ts';
 import { PRETRAINED, type PretrainedModel, type ScoreRow, type StandardSet } from '../src/model/pretrained.ts';
 
 const SETS: StandardSet[] = ['set12', 'bsd68', 'cbsd68'];
@@ -106,14 +106,9 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const bar = new ProgressBar();
-  const tune: TuneSetting = {
-    mode: a.tune,
-    onProgress: (done, total) => { bar.update('measuring the conv kernels on this device', done, total, 'shapes'); if (done === total) bar.end(); },
-    onLog: (line) => { bar.end(); console.log(line); },
-  };
   let backend: InferenceBackend;
   try {
-    backend = await openInference(a.backend, { adapter: a.adapter, tune });
+    backend = await openInference(a.backend, { adapter: a.adapter, tune: tuneOnBar(a.tune, bar) });
   } catch (e) {
     if (e instanceof BackendError) { console.error(`error: ${e.message}`); return e.exitCode; }
     throw e;

@@ -8,6 +8,7 @@ import type { DataSource } from '../src/model/session.ts';
 import type { TuneStore } from '../src/engine/autotune.ts';
 import { BackendError, type TrainBackend, firstLine, openPageOrFail } from './backend.ts';
 import type { CliEvent, RenderedRun } from './render.ts';
+import { exposeTuneStore } from './tuneStore.ts';
 
 const toB64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 const fromB64 = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
@@ -27,8 +28,7 @@ export async function openBrowserBackend(): Promise<TrainBackend> {
   let adapter: string;
   try {
     // The page's autotuner keeps its choices in this process's store (cli/tuneStore.ts).
-    await page.exposeFunction('tuneLoad', async (key: string) => JSON.stringify(await tuneStore?.load(key) ?? {}));
-    await page.exposeFunction('tuneSave', async (key: string, json: string) => { await tuneStore?.save(key, JSON.parse(json)); });
+    await exposeTuneStore(page, () => tuneStore);
     await page.exposeFunction('cliEvent', (json: string) => {
       const ev = JSON.parse(json);
       onEvent(ev.type === 'epoch' ? { ...ev, checkpoint: fromB64(ev.checkpoint) } : ev);

@@ -14,9 +14,8 @@ import { DEFAULT_MODEL, PRETRAINED, findPretrained } from '../src/model/pretrain
 import { UsageError } from './args.ts';
 import { BackendError, isCpuAdapter } from './backend.ts';
 import { DENOISE_HELP, type DenoiseArgs, type InputItem, collectInputs, parseDenoiseArgs } from './denoiseArgs.ts';
-import { type InferenceBackend, openInference } from './inference.ts';
+import { type InferenceBackend, openInference, tuneOnBar } from './inference.ts';
 import { ProgressBar, formatDuration } from './progressBar.ts';
-import type { TuneSetting } from '../src/model/tuneInference.ts';
 
 /** Errors that mean "this input (or model) cannot be used": exit code 2. Anything else is a failure: 1. */
 const INPUT_ERRORS = ['DenoiseInputError', 'CheckpointError', 'ImageDecodeError', 'ArchiveError'];
@@ -127,14 +126,9 @@ export async function main(argv: string[]): Promise<number> {
 
   // The first tiles of a size (within 4x) measure the conv kernel families first (--tune).
   const bar = new ProgressBar();
-  const tune: TuneSetting = {
-    mode: args.tune,
-    onProgress: (done, total) => { bar.update('measuring the conv kernels on this device', done, total, 'shapes'); if (done === total) bar.reset(); },
-    onLog: (line) => { bar.end(); console.log(line); },
-  };
   let backend: InferenceBackend;
   try {
-    backend = await openInference(args.backend, { adapter: args.adapter, preferBrowser: args.backend === 'auto' ? browserOnlyInputs(items) : undefined, tune });
+    backend = await openInference(args.backend, { adapter: args.adapter, preferBrowser: args.backend === 'auto' ? browserOnlyInputs(items) : undefined, tune: tuneOnBar(args.tune, bar) });
   } catch (e) {
     if (e instanceof BackendError) { console.error(`error: ${e.message}`); return e.exitCode; }
     throw e;

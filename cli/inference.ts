@@ -11,7 +11,8 @@ import { type BenchmarkResult, benchmarkDenoiser } from '../src/model/benchmark.
 import { type DenoiseJob, type DenoiseJobResult, DenoiserCache, type ModelChoice, ShippedDenoisers, type TileProgress, runDenoiseJob } from '../src/model/denoise.ts';
 import type { StandardSet } from '../src/model/pretrained.ts';
 import { releaseNodeGpu } from '../src/node/index.ts';
-import { type TuneSetting, inferenceTuning } from '../src/model/tuneInference.ts';
+import { type TuneMode, type TuneSetting, inferenceTuning } from '../src/model/tuneInference.ts';
+import type { ProgressBar } from './progressBar.ts';
 
 export interface BenchmarkRequest { model: string; set: StandardSet; sigma: number; limit?: number; seed: number; tile?: number }
 
@@ -26,6 +27,18 @@ export interface InferenceBackend {
   /** A shipped model on a standard set at one sigma. */
   benchmark(r: BenchmarkRequest, onProgress: (done: number, total: number) => void): Promise<BenchmarkResult>;
   close(): Promise<void>;
+}
+
+/**
+ * --tune for a CLI run with a progress bar: the measuring shows on the bar (its clock restarts
+ * after, so the ETA of the work that follows is not skewed), each choice as a line.
+ */
+export function tuneOnBar(mode: TuneMode, bar: ProgressBar): TuneSetting {
+  return {
+    mode,
+    onProgress: (done, total) => { bar.update('measuring the conv kernels on this device', done, total, 'shapes'); if (done === total) bar.reset(); },
+    onLog: (line) => { bar.end(); console.log(line); },
+  };
 }
 
 /** An error from the engine, by name, so that the CLI can tell a bad input (exit 2) from a failure (exit 1). */

@@ -8,7 +8,7 @@ import { BackendError, firstLine, openPageOrFail } from './backend.ts';
 import type { InferenceBackend } from './inference.ts';
 import type { TuneSetting } from '../src/model/tuneInference.ts';
 import { RemoteError } from './inference.ts';
-import { fileTuneStore } from './tuneStore.ts';
+import { exposeTuneStore, fileTuneStore } from './tuneStore.ts';
 import type { Outcome, WireModel } from './inferencePage.ts';
 import type { TileProgress } from '../src/model/denoise.ts';
 
@@ -34,8 +34,7 @@ export async function openBrowserInference(tune?: TuneSetting): Promise<Inferenc
     });
     // The page's choices are kept in this process's store, as npm run train's (cli/tuneStore.ts).
     const store = fileTuneStore();
-    await page.exposeFunction('tuneLoad', async (key: string) => JSON.stringify(await store.load(key)));
-    await page.exposeFunction('tuneSave', async (key: string, json: string) => { await store.save(key, JSON.parse(json)); });
+    await exposeTuneStore(page, () => store);
     await page.goto(session.url);
     await page.waitForFunction(() => 'inference' in window);
     adapter = await page.evaluate((mode) => window.inference.init(mode), tune?.mode ?? 'off');

@@ -55,3 +55,12 @@ export function fileTuneStore(path = tuneCachePath(), warn: (message: string) =>
     },
   };
 }
+
+/**
+ * Exposes `store()` (read at each call: the store may change between runs) to a headless page as
+ * the tuneLoad and tuneSave functions its bridged store calls (cli/bridgedStore.ts).
+ */
+export async function exposeTuneStore(page: { exposeFunction(name: string, fn: (...args: string[]) => unknown): Promise<void> }, store: () => TuneStore | undefined): Promise<void> {
+  await page.exposeFunction('tuneLoad', async (key: string) => JSON.stringify(await store()?.load(key) ?? {}));
+  await page.exposeFunction('tuneSave', async (key: string, json: string) => { await store()?.save(key, JSON.parse(json)); });
+}

@@ -17,7 +17,7 @@
  * passes in src/engine/ops/winograd.ts). Kernels: src/shaders/conv2d*.wgsl, one file per family and
  * role (naive, tiled, shared, wide, narrow, quad, window, winograd); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
-import { record } from '../autograd.ts';
+import { isGradEnabled, record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
@@ -151,7 +151,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   // Where Winograd runs both ways, the weight gradient reuses the forward's transformed input (V,
   // 4x x's memory, held until backward or until y is freed) instead of transforming x again.
   let v: Tensor | null = null;
-  const keep = w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
+  const keep = isGradEnabled() && w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
   const y = convForward(x, w, b, g, act, variant, keep);
   return record(y, op, [x, w, b], (dy) => {
     const dz = act === 'none' ? dy : activationBackward(act, dy, y);
