@@ -16,8 +16,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -106,10 +106,13 @@ const SPECS: ConvSpec[] = [
   { N: 2, H: 32, W: 40, CI: 9, CO: 4, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
   // winograd (3x3 stride 1, CI % 4 == 0, CO % 32 == 0): 9 x 11 'same' (a partial last 2x2 tile in
   // each direction; 60 tiles: 7 full 8-tile blocks and a partial one), relu; 'valid' 7 x 10 -> 5 x 8
-  // (a partial row of tiles), CI = 12 (three vec4s), CO = 64, sigmoid, no bias
+  // (a partial row of tiles), CI = 12 (three vec4s), CO = 64, sigmoid, no bias. For winograd4 (4x4
+  // tiles) the same: 9 x 11 has a last tile of 1 row and 3 columns (18 tiles: 2 full 8-tile blocks
+  // and a partial one), 5 x 8 a last row of tiles of 1 row.
   { N: 2, H: 9, W: 11, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   { N: 1, H: 7, W: 10, CI: 12, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: false },
-  // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles
+  // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles (winograd4:
+  // 2 slices of 64)
   { N: 2, H: 32, W: 32, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
 ];
 
@@ -211,7 +214,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -313,6 +316,8 @@ describe('kernel selection', () => {
         // input gradient (CO % 4 == 0, CI % 32 == 0; here CI = 4: tiled); tiled for the rest
         winograd32: run(32, { variant: 'winograd' }),
         winograd8: run(8, { variant: 'winograd' }),
+        winograd4_32: run(32, { variant: 'winograd4' }),
+        winograd4_8: run(8, { variant: 'winograd4' }),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -349,6 +354,9 @@ describe('kernel selection', () => {
     expect(r.window3).toBe('conv2d_window conv2d_transpose_window conv2d_backward_filter_window conv2d_bias_grad');
     expect(r.winograd32).toBe('conv2d_winograd_weights conv2d_winograd_input conv2d_winograd conv2d_winograd_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     expect(r.winograd8).toBe(r.tiled4);
+    // winograd4: the same passes at F(4x4, 3x3) (the product pass is conv2d_winograd's, at 36 points).
+    expect(r.winograd4_32).toBe('conv2d_winograd4_weights conv2d_winograd4_input conv2d_winograd conv2d_winograd4_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.winograd4_8).toBe(r.tiled4);
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -453,10 +461,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'auto', got 'fast'",
     ]);
   });
 });

@@ -78,47 +78,53 @@ describe('training under Node', () => {
 });
 
 describe("Winograd's forward hands x's transformed input to the weight gradient (src/engine/ops/conv2d.ts)", () => {
-  // N 2, 6 x 7, 32 -> 32 channels: the winograd family serves all three roles.
+  // N 2, 6 x 7, 32 -> 32 channels: the winograd families serve all three roles.
   const g = { N: 2, H: 6, W: 7, CI: 32, OH: 6, OW: 7, CO: 32, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 };
   const rng = new Rng(3);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
   const [xs, ws, dys] = [rand(2 * 6 * 7 * 32), rand(9 * 32 * 32), rand(2 * 6 * 7 * 32)];
 
-  it('one input pass fewer per layer, the same dw as transforming x again, and nothing left behind', async () => {
-    const rt = runtime();
-    expect(sharesWinogradInput('winograd', g)).toBe(true);
-    expect(sharesWinogradInput('tiled', g)).toBe(false);
-    const x = requireGrad(tensor(xs, [2, 6, 7, 32]));
-    const w = requireGrad(tensor(ws, [3, 3, 32, 32]));
-    const dy = tensor(dys, [2, 6, 7, 32]);
-    await rt.sync();
-    const before = rt.stats.bytesInUse;
-    const ran: string[] = [];
-    rt.onDispatch = (k) => { ran.push(k); };
-    try {
-      const y = conv2d(x, w, null, { variant: 'winograd' });
-      backward(y, dy);
-      y.dispose();
-    } finally {
-      rt.onDispatch = null;
-    }
-    // x's input pass in the forward, dy's in the input gradient; none in the weight gradient.
-    expect(ran.filter((k) => k === 'conv2d_winograd_input')).toHaveLength(2);
-    expect(ran).toContain('conv2d_transpose_winograd');
-    expect(ran).toContain('conv2d_backward_filter_winograd');
-    const want = noGrad(() => filterGrad(x, dy, g, 'winograd')); // x transformed again
-    expect(await w.grad!.read()).toEqual(await want.read());
-    for (const t of [want, w.grad!, x.grad!]) t.dispose();
-    await rt.sync();
-    expect(rt.stats.bytesInUse).toBe(before);
+  // The same for both Winograd families (their own input, flipped-weights and dy passes).
+  for (const [family, input, flipped, dwPass] of [
+    ['winograd', 'conv2d_winograd_input', 'conv2d_transpose_winograd', 'conv2d_backward_filter_winograd'],
+    ['winograd4', 'conv2d_winograd4_input', 'conv2d_transpose_winograd4', 'conv2d_backward_filter_winograd4_dy'],
+  ] as const) {
+    it(`${family}: one input pass fewer per layer, the same dw as transforming x again, and nothing left behind`, async () => {
+      const rt = runtime();
+      expect(sharesWinogradInput(family, g)).toBe(true);
+      expect(sharesWinogradInput('tiled', g)).toBe(false);
+      const x = requireGrad(tensor(xs, [2, 6, 7, 32]));
+      const w = requireGrad(tensor(ws, [3, 3, 32, 32]));
+      const dy = tensor(dys, [2, 6, 7, 32]);
+      await rt.sync();
+      const before = rt.stats.bytesInUse;
+      const ran: string[] = [];
+      rt.onDispatch = (k) => { ran.push(k); };
+      try {
+        const y = conv2d(x, w, null, { variant: family });
+        backward(y, dy);
+        y.dispose();
+      } finally {
+        rt.onDispatch = null;
+      }
+      // x's input pass in the forward, dy's in the input gradient; none in the weight gradient.
+      expect(ran.filter((k) => k === input)).toHaveLength(2);
+      expect(ran).toContain(flipped);
+      expect(ran).toContain(dwPass);
+      const want = noGrad(() => filterGrad(x, dy, g, family)); // x transformed again
+      expect(await w.grad!.read()).toEqual(await want.read());
+      for (const t of [want, w.grad!, x.grad!]) t.dispose();
+      await rt.sync();
+      expect(rt.stats.bytesInUse).toBe(before);
 
-    // Freed with y when no backward runs, and at once where nothing is recorded.
-    const y2 = conv2d(x, w, null, { variant: 'winograd' });
-    y2.dispose();
-    const y3 = noGrad(() => conv2d(x, w, null, { variant: 'winograd' }));
-    y3.dispose();
-    await rt.sync();
-    expect(rt.stats.bytesInUse).toBe(before);
-    for (const t of [x, w, dy]) t.dispose();
-  });
+      // Freed with y when no backward runs, and at once where nothing is recorded.
+      const y2 = conv2d(x, w, null, { variant: family });
+      y2.dispose();
+      const y3 = noGrad(() => conv2d(x, w, null, { variant: family }));
+      y3.dispose();
+      await rt.sync();
+      expect(rt.stats.bytesInUse).toBe(before);
+      for (const t of [x, w, dy]) t.dispose();
+    });
+  }
 });

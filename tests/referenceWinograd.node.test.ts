@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RefTensor, conv2d, conv2dBackward, refTensor } from '../src/engine/reference.ts';
-import { winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
+import { F2, F4, type WinogradScheme, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
 
 function rand(shape: number[], seed: number): RefTensor {
   let s = seed;
@@ -15,42 +15,47 @@ function rand(shape: number[], seed: number): RefTensor {
   return refTensor(shape, data);
 }
 
-describe('Winograd F(2x2, 3x3) references', () => {
+const SCHEMES: [string, WinogradScheme][] = [['F(2x2, 3x3)', F2], ['F(4x4, 3x3)', F4]];
+
+describe('Winograd references', () => {
+  // Odd sizes: partial last tiles of both schemes (9 = 4 + 4 + 1, 11 = 4 + 4 + 3).
   const cases = [
     { N: 2, H: 9, W: 11, CI: 3, CO: 5, padding: 'same' as const },
     { N: 1, H: 8, W: 8, CI: 4, CO: 2, padding: 'same' as const },
     { N: 1, H: 7, W: 10, CI: 2, CO: 3, padding: 'valid' as const },
     { N: 1, H: 3, W: 3, CI: 1, CO: 1, padding: 'valid' as const },
   ];
-  for (const c of cases) {
-    it(`equal the direct conv: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
-      const x = rand([c.N, c.H, c.W, c.CI], 1), w = rand([3, 3, c.CI, c.CO], 2), b = rand([c.CO], 3);
-      const want = conv2d(x, w, b, { stride: 1, padding: c.padding, activation: 'none' });
-      const [, OH, OW] = want.shape;
-      const pad = c.padding === 'same' ? 1 : 0;
-      const got = winogradOutput(winogradProducts(winogradInput(x, OH, OW, pad, pad), winogradWeights(w)), b, c.N, OH, OW);
-      expect(got.shape).toEqual(want.shape);
-      let worst = 0;
-      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
-      expect(worst).toBeLessThan(1e-12);
-    });
-  }
+  for (const [name, s] of SCHEMES) {
+    for (const c of cases) {
+      it(`${name} equals the direct conv: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+        const x = rand([c.N, c.H, c.W, c.CI], 1), w = rand([3, 3, c.CI, c.CO], 2), b = rand([c.CO], 3);
+        const want = conv2d(x, w, b, { stride: 1, padding: c.padding, activation: 'none' });
+        const [, OH, OW] = want.shape;
+        const pad = c.padding === 'same' ? 1 : 0;
+        const got = winogradOutput(winogradProducts(winogradInput(x, OH, OW, pad, pad, s), winogradWeights(w, s)), b, c.N, OH, OW, s);
+        expect(got.shape).toEqual(want.shape);
+        let worst = 0;
+        for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+        expect(worst).toBeLessThan(1e-12);
+      });
+    }
 
-  for (const c of cases) {
-    it(`F(3x3, 2x2) gives the weight gradient: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
-      const x = rand([c.N, c.H, c.W, c.CI], 6), w = rand([3, 3, c.CI, c.CO], 7);
-      const o = { stride: 1, padding: c.padding, activation: 'none' as const };
-      const [, OH, OW] = conv2d(x, w, null, o).shape;
-      const dy = rand([c.N, OH, OW, c.CO], 8);
-      const want = conv2dBackward(x, w, null, o, dy).dw;
-      const pad = c.padding === 'same' ? 1 : 0;
-      const p = winogradGradProducts(winogradInput(x, OH, OW, pad, pad), winogradGradDy(dy));
-      const got = winogradGradOutput(refTensor([1, ...p.shape], p.data));
-      expect(got.shape).toEqual(want.shape);
-      let worst = 0;
-      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
-      expect(worst).toBeLessThan(1e-11);
-    });
+    for (const c of cases) {
+      it(`${name}'s weight gradient F(3x3, m x m) equals the direct one: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+        const x = rand([c.N, c.H, c.W, c.CI], 6), w = rand([3, 3, c.CI, c.CO], 7);
+        const o = { stride: 1, padding: c.padding, activation: 'none' as const };
+        const [, OH, OW] = conv2d(x, w, null, o).shape;
+        const dy = rand([c.N, OH, OW, c.CO], 8);
+        const want = conv2dBackward(x, w, null, o, dy).dw;
+        const pad = c.padding === 'same' ? 1 : 0;
+        const p = winogradGradProducts(winogradInput(x, OH, OW, pad, pad, s), winogradGradDy(dy, s));
+        const got = winogradGradOutput(refTensor([1, ...p.shape], p.data), s);
+        expect(got.shape).toEqual(want.shape);
+        let worst = 0;
+        for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+        expect(worst).toBeLessThan(1e-11);
+      });
+    }
   }
 
   it('a swapped transform is caught: the comparison can fail', () => {

@@ -23,11 +23,12 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
  * 32-channel multiples), window (a 3x3 stride-1 conv with at most 4 output channels, all three
  * roles, as register tiles that slide the window over loaded input: a last layer on a CPU adapter)
- * and winograd (the forward of a 3x3 stride-1 conv by Winograd F(2x2, 3x3): 2.25x fewer
- * multiply-adds, in four passes whose product pass shares loads as quad does). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd'];
+ * winograd (all three roles of a 3x3 stride-1 conv by Winograd F(2x2, 3x3): 2.25x fewer
+ * multiply-adds, in four passes whose product pass shares loads as quad does) and winograd4 (the
+ * same by F(4x4, 3x3): 4x fewer, the same product passes at 36 points instead of 16). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'];
 /** Optional WebGPU features a kernel may need (its WGSL `enable`s them). */
 export type KernelFeature = 'subgroups';
 /** The features a device has (a GPUSupportedFeatures, or any set of feature names). */
@@ -145,8 +146,15 @@ const winogradDw = {
   text: 'KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0',
   test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CI % 8 === 0 && d.CO % 32 === 0,
 };
-/** Winograd F(2x2, 3x3)'s tiles: a 2x2 block of output pixels each, ceil(OH/2) x ceil(OW/2) per image. */
-export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, 2) * cdiv(d.OW, 2);
+/**
+ * Winograd F(m x m, 3x3)'s tiles: an m x m block of output pixels each, ceil(OH/m) x ceil(OW/m) per
+ * image; m = d.WM (the launches of src/engine/ops/winograd.ts set it; 2 where dims lack it).
+ */
+export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, d.WM ?? 2) * cdiv(d.OW, d.WM ?? 2);
+/** The points of its domain: (m + 2)^2, 16 or 36. */
+export const winogradPoints = (d: Dims) => ((d.WM ?? 2) + 2) ** 2;
+/** The dims of the winograd4 family's own passes (m = 4). */
+const wm4 = (d: Dims): Dims => ({ ...d, WM: 4 });
 /**
  * Register tiles of the Winograd product passes: conv2d_winograd's P tiles x C channels (its TP and
  * 4 * TC4), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
@@ -177,12 +185,12 @@ function convRows(): RowSpec[] {
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
-        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window', ...tiledDw]
-      : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [`conv2d_${family}`]), ...tiledDw];
+      : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [family === 'winograd4' ? 'conv2d_winograd4_weights' : `conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
     { ...fwd, name: 'conv2d_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -208,12 +216,19 @@ function convRows(): RowSpec[] {
     // One invocation per 4 x 8 block of output pixels (all CO <= 4 channels).
     { ...fwd, name: 'conv2d_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128, perInvocationText: '32 pixels (4 rows x 8 columns) x CO channels',
       invocations: (d: Dims) => d.N * cdiv(d.OH, WINDOW_TILE.R) * cdiv(d.OW, WINDOW_TILE.P), backward: fwdBack('window') },
-    // 16 matrix products, one per point of the 4x4 Winograd domain: 8 tiles x 8 channels an
-    // invocation. Its row stands for the four passes (src/engine/ops/winograd.ts runs them), whose
-    // cost it counts as the conv's (the passes below count their own).
+    // 16 matrix products, one per point of the 4x4 Winograd domain (36 of the 6x6 one for
+    // winograd4, WM = 4): 8 tiles x 8 channels an invocation. Its row stands for winograd's four
+    // passes (src/engine/ops/winograd.ts runs them), whose cost it counts as the conv's (the passes
+    // below count their own).
     { ...fwd, name: 'conv2d_winograd', variant: 'winograd', when: winogradFwd, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
-      perInvocationText: '8 tiles x 8 channels at one of the 16 points', backward: fwdBack('winograd'),
-      invocations: (d) => 16 * cdiv(winogradTiles(d), WINOGRAD_TILE.P) * cdiv(d.CO, WINOGRAD_TILE.C) },
+      perInvocationText: '8 tiles x 8 channels at one of the 16 (or 36) points', backward: fwdBack('winograd'),
+      invocations: (d) => winogradPoints(d) * cdiv(winogradTiles(d), WINOGRAD_TILE.P) * cdiv(d.CO, WINOGRAD_TILE.C) },
+    // winograd4 (F(4x4, 3x3)): its first pass, the weights to the 6x6 domain (an invocation per
+    // input channel and 4 output channels), stands for its four passes (the products are
+    // conv2d_winograd's at 36 points, which count the conv's FLOPs); it counts its own cost.
+    { ...fwd, name: 'conv2d_winograd4_weights', variant: 'winograd4', when: winogradFwd, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 144,
+      perInvocationText: '36 points x 4 channels (the first pass; conv2d_winograd: the products)', backward: fwdBack('winograd4'),
+      invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => 153 * d.CI * d.CO, bytes: (d) => 4 * 45 * d.CI * d.CO, reference: 'winogradWeights' },
     // The split's second pass: count = N*OH*OW*CO outputs, each its KS slices + bias, activated.
     { name: 'conv2d_split_sum', op: 'conv2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS', 'CO'],
       invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },
@@ -228,6 +243,14 @@ function convRows(): RowSpec[] {
     { ...fwd, name: 'conv2d_winograd_output', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 16, perInvocationText: '2x2 pixels x 4 channels',
       invocations: (d) => winogradTiles(d) * cdiv(d.CO, 4), flops: (d) => 28 * winogradTiles(d) * d.CO,
       bytes: (d) => 4 * 16 * winogradTiles(d) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
+    // winograd4's input tiles (per 4x4 tile and 4 input channels) and output tiles (per tile and 4
+    // output channels, + bias, activated).
+    { ...fwd, name: 'conv2d_winograd4_input', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 144, perInvocationText: '36 points x 4 channels',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CI, 4), flops: (d) => 336 * winogradTiles(wm4(d)) * d.CI,
+      bytes: (d) => xBytes(d) + 4 * 36 * winogradTiles(wm4(d)) * d.CI, reference: 'winogradInput', backward: [] },
+    { ...fwd, name: 'conv2d_winograd4_output', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '4x4 pixels x 4 channels',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CO, 4), flops: (d) => 180 * winogradTiles(wm4(d)) * d.CO,
+      bytes: (d) => 4 * 36 * winogradTiles(wm4(d)) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
     { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
     // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
     { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -255,6 +278,10 @@ function convRows(): RowSpec[] {
     { ...dx, name: 'conv2d_transpose_winograd', variant: 'winograd', when: winogradDx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
       perInvocationText: '16 points x 4 channels of the flipped filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd'),
       invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 42 * d.CI * d.CO, bytes: (d) => 4 * 25 * d.CI * d.CO },
+    // The same for winograd4: the flipped filters to the 6x6 domain, then its forward's passes.
+    { ...dx, name: 'conv2d_transpose_winograd4', variant: 'winograd4', when: winogradDx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 144,
+      perInvocationText: '36 points x 4 channels of the flipped filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd4'),
+      invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 153 * d.CI * d.CO, bytes: (d) => 4 * 45 * d.CI * d.CO },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,
@@ -275,12 +302,19 @@ function convRows(): RowSpec[] {
     // slice of the pixel sum (as tiled).
     { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
-    // 16 matrix products over the tiles (one per point of the 4x4 domain), 8 x 8 channel pairs an
-    // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for the
-    // four passes (src/engine/ops/winograd.ts) and counts the weight gradient's FLOPs.
+    // 16 matrix products over the tiles (one per point of the 4x4 domain; 36 of the 6x6 one for
+    // winograd4, WM = 4), 8 x 8 channel pairs an invocation, per slice of the tiles (KS: the split
+    // filterGrad chose). Its row stands for winograd's four passes (src/engine/ops/winograd.ts) and
+    // counts the weight gradient's FLOPs.
     { ...dw, name: 'conv2d_backward_filter_winograd', variant: 'winograd', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
-      perInvocationText: '8 x 8 channel pairs at one of the 16 points, over a slice of the tiles',
-      invocations: (d) => (d.KS ?? 1) * 16 * cdiv(d.CI, WINOGRAD_TILE.R) * cdiv(d.CO, WINOGRAD_TILE.C) },
+      perInvocationText: '8 x 8 channel pairs at one of the 16 (or 36) points, over a slice of the tiles',
+      invocations: (d) => (d.KS ?? 1) * winogradPoints(d) * cdiv(d.CI, WINOGRAD_TILE.R) * cdiv(d.CO, WINOGRAD_TILE.C) },
+    // winograd4's weight gradient F(3x3, 4x4): its dy pass (an invocation per 4x4 tile and 4
+    // channels) stands for its four passes and counts its own cost (the products count the FLOPs).
+    { ...dw, name: 'conv2d_backward_filter_winograd4_dy', variant: 'winograd4', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 144,
+      perInvocationText: '36 points x 4 channels (the first pass of dy; conv2d_backward_filter_winograd: the products)',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CO, 4), flops: (d) => 160 * winogradTiles(wm4(d)) * d.CO,
+      bytes: (d) => yBytes(d) + 4 * 36 * winogradTiles(wm4(d)) * d.CO, reference: 'winogradGradDy' },
     // Its other passes: dy's tiles (an invocation per tile and 4 channels), and the slices added and
     // taken back to the 3x3 taps (per input channel and 4 output channels).
     { ...dw, name: 'conv2d_backward_filter_winograd_dy', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
@@ -289,6 +323,9 @@ function convRows(): RowSpec[] {
     { ...dw, name: 'conv2d_backward_filter_winograd_output', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 36, perInvocationText: '9 taps x 4 channels',
       invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => (16 * ((d.KS ?? 1) - 1) + 42) * d.CI * d.CO,
       bytes: (d) => 4 * (16 * (d.KS ?? 1) + 9) * d.CI * d.CO, reference: 'winogradGradOutput' },
+    { ...dw, name: 'conv2d_backward_filter_winograd4_output', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 36, perInvocationText: '9 taps x 4 channels',
+      invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => (36 * ((d.KS ?? 1) - 1) + 180) * d.CI * d.CO,
+      bytes: (d) => 4 * (36 * (d.KS ?? 1) + 9) * d.CI * d.CO, reference: 'winogradGradOutput' },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
       invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },

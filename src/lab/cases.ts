@@ -232,6 +232,33 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
+  // winograd4's own passes, as winograd's (its weights, flipped weights and dy passes are the rows
+  // that stand for the family: checked through the conv, convCase).
+  conv2d_winograd4_input: {
+    tol: ewTol,
+    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
+    run: (t, d) => winogradInput(t.x, geom(d), 'winograd4'),
+    reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL, refWino.F4),
+    tfjs: null,
+    noTfjs: NO_WINOGRAD_IN_TFJS,
+  },
+  // Each output a sum of 25 of M's values (times up to 8): the conv tolerance, as winograd's.
+  conv2d_winograd4_output: {
+    tol: convTol,
+    inputs: (d, rng) => ({ m: rand(rng, [36, refWino.winogradTileCount(d.N, d.OH, d.OW, 4), d.CO]), b: rand(rng, [d.CO]) }),
+    run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none', 'winograd4'),
+    reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW, refWino.F4),
+    tfjs: null,
+    noTfjs: NO_WINOGRAD_IN_TFJS,
+  },
+  conv2d_backward_filter_winograd4_output: {
+    tol: convTol,
+    inputs: (d, rng) => ({ part: rand(rng, [3, 36, d.CI, d.CO]) }),
+    run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3, 'winograd4'),
+    reference: (a) => refWino.winogradGradOutput(a.part, refWino.F4),
+    tfjs: null,
+    noTfjs: NO_WINOGRAD_IN_TFJS,
+  },
   accumulate: {
     tol: ewTol,
     inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),

@@ -1,10 +1,11 @@
 // conv2d_backward_filter_winograd: the weight gradient of a 3x3 stride-1 conv by Winograd
 // F(3x3, 2x2): each 2x2 tile of dy, as a filter over its 4x4 input patch, gives its share of all 9
-// taps of dw with 16 multiply-adds per (ci, co) instead of 36. Same maths as
+// taps of dw with 16 multiply-adds per (ci, co) instead of 36 (and, with P = 36 points, the product
+// pass of F(3x3, 4x4): conv2d_backward_filter_winograd4_dy.wgsl). Same maths as
 // conv2d_backward_filter.wgsl:
 //   dw[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh+kh-PT, ow+kw-PL, ci] * dy[n,oh,ow,co]
 // in four passes: conv2d_winograd_input.wgsl (V = B^T d B of x, as the forward),
-// conv2d_backward_filter_winograd_dy.wgsl (Y = H e H^T of dy's tiles), this kernel (16 matrix
+// conv2d_backward_filter_winograd_dy.wgsl (Y = H e H^T of dy's tiles), this kernel (P = 16 matrix
 // products over the tiles, one per point xi of the 4x4 domain, split in KS slices of tilesPer tiles:
 //   part[s, xi, ci, co] = sum_{t in slice s} V[xi, t, ci] * Y[xi, t, co]
 // ), and conv2d_backward_filter_winograd_output.wgsl (the slices added, dw = C^T P C).
@@ -14,20 +15,20 @@
 // Precision: float32; each slice sums tilesPer products per point (split-K as the tiled weight
 //   gradient, src/engine/ops/convLaunch.ts), the slices are added in order.
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0; otherwise another family.
-// Layouts: v [16,T,CI] (T = N*ceil(OH/2)*ceil(OW/2) tiles), yw [16,T,CO/4] vec4,
-//   part [KS,16,CI,CO/4] vec4, row-major.
+// Layouts: v [P,T,CI] (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2 or 4), yw [P,T,CO/4] vec4,
+//   part [KS,P,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 v (read), 2 yw (read), 3 part (read_write).
-// Dispatch: ceil(count / WG) workgroups, folded, count = KS*16*IB*CB invocations: IB = CI/8 input
+// Dispatch: ceil(count / WG) workgroups, folded, count = KS*P*IB*CB invocations: IB = CI/8 input
 //   channel blocks, CB = CO/8 output channel blocks (fastest).
 // Cost: the weight gradient's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it; this pass does
-//   2*16*T*CI*CO (4/9 of it at even sizes). Each invocation reads 2 floats of V and 2 vec4 of Y per
+//   2*P*T*CI*CO (4/9 of it at even sizes, 1/4 with P = 36 at multiples of 4). Each invocation reads 2 floats of V and 2 vec4 of Y per
 //   tile and writes 256 bytes.
 // Backward: none (a gradient kernel).
 enable subgroups;
 // Quads stay whole (count is a multiple of 4, CB being one), which the uniformity analysis cannot see.
 diagnostic(off, subgroup_uniformity);
 
-struct U { count: u32, T: u32, CI: u32, CO4: u32, IB: u32, CB: u32, tilesPer: u32 }
+struct U { count: u32, T: u32, CI: u32, CO4: u32, IB: u32, CB: u32, tilesPer: u32, P: u32 }
 
 override WG: u32 = 64u;
 const TR: u32 = 8u; // input channels per invocation (the unrolled r0..r7 below)
@@ -46,8 +47,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var r = g / u.CB;
   let ib = r % u.IB;
   r = r / u.IB;
-  let xi = r % 16u;
-  let slice = r / 16u;
+  let xi = r % u.P;
+  let slice = r / u.P;
   let ci0 = ib * TR;
   let c0 = cb * TC4; // < CO4; CO % 32 == 0: both groups exist
   let ca = ci0 + 2u * (lane & 3u); // this lane's 2 input channels of the quad's 8: ca, ca + 1
@@ -73,7 +74,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let s7 = vec4f(quadBroadcast(vb, 3u)); r7L = fma(yL, s7, r7L); r7H = fma(yH, s7, r7H);
   }
 
-  let base = ((slice * 16u + xi) * u.CI + ci0) * u.CO4 + c0; // part[slice, xi, ci0, c0]
+  let base = ((slice * u.P + xi) * u.CI + ci0) * u.CO4 + c0; // part[slice, xi, ci0, c0]
   part[base + 0u * u.CO4] = r0L; part[base + 0u * u.CO4 + 1u] = r0H;
   part[base + 1u * u.CO4] = r1L; part[base + 1u * u.CO4 + 1u] = r1H;
   part[base + 2u * u.CO4] = r2L; part[base + 2u * u.CO4 + 1u] = r2H;

@@ -1,6 +1,7 @@
 // conv2d_winograd: the forward conv by Winograd F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for
 // Convolutional Neural Networks", 2016): each 2x2 output tile costs 16 multiply-adds per (ci, co)
-// instead of 36, 2.25x fewer. Same maths as conv2d.wgsl for a 3x3 stride-1 conv:
+// instead of 36, 2.25x fewer. (With 36 points it is also the product pass of F(4x4, 3x3):
+// conv2d_winograd4_weights.wgsl.) Same maths as conv2d.wgsl for a 3x3 stride-1 conv:
 //   y[n,oh,ow,co] = act(b[co] + sum_{kh,kw,ci} x[n, oh+kh-PT, ow+kw-PL, ci] * w[kh,kw,ci,co])
 // in four passes: conv2d_winograd_weights.wgsl (U = G g G^T per (ci, co)), conv2d_winograd_input.wgsl
 // (V = B^T d B per tile and ci), this kernel (16 matrix products, one per point xi of the 4x4 domain:
@@ -15,13 +16,13 @@
 //   term (the conv tolerance, src/engine/ops/conv2d.ts, checks it).
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0 (conv2d_tiled_quad's CO
 //   condition; CI in vec4s); otherwise another family.
-// Layouts: v [16,T,CI/4] vec4 (T = N*ceil(OH/2)*ceil(OW/2) tiles), uw [16,CI,CO/4] vec4,
-//   m [16,T,CO/4] vec4, row-major.
+// Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles; P = 16 points for m = 2, 36 for
+//   m = 4), uw [P,CI,CO/4] vec4, m [P,T,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 v (read), 2 uw (read), 3 m (read_write).
-// Dispatch: ceil(count / WG) workgroups, folded, count = 16*TB*CB invocations: TB = ceil(T/8) tile
+// Dispatch: ceil(count / WG) workgroups, folded, count = P*TB*CB invocations: TB = ceil(T/8) tile
 //   blocks, CB = CO/8 channel blocks (fastest).
 // Cost: the conv's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it; this pass does
-//   2*16*T*CI*CO (4/9 of it at even sizes). Each invocation reads 2 vec4 of V and 8 of U per
+//   2*P*T*CI*CO (4/9 of it at even sizes, 1/4 with P = 36 at multiples of 4). Each invocation reads 2 vec4 of V and 8 of U per
 //   loop trip (4 steps of the sum) and writes 256 bytes.
 // Backward: as conv2d_tiled.wgsl (dx: conv2d_transpose_tiled*.wgsl, dw:
 //   conv2d_backward_filter_tiled*.wgsl, db: conv2d_bias_grad.wgsl), or whichever family the tuner

@@ -15,7 +15,7 @@
  *
  * The four launches and their split-K passes are in src/engine/ops/convLaunch.ts (the Winograd
  * passes in src/engine/ops/winograd.ts). Kernels: src/shaders/conv2d*.wgsl, one file per family and
- * role (naive, tiled, shared, wide, narrow, quad, window, winograd); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
+ * role (naive, tiled, shared, wide, narrow, quad, window, winograd, winograd4); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
 import { isGradEnabled, record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
@@ -31,7 +31,8 @@ import { biasGrad, convForward, convTranspose, filterGrad, sharesWinogradInput }
  * ~ sqrt(k/9), and with independent roundings the error of the whole sum is ~ eps * sqrt(K) *
  * sqrt(K/9) ~ 2e-8 * K: ~6e-5 at K = 3136 (the worst-case bound K * eps * sum|terms| is never
  * approached). atol 2e-4 is ~3x that; rtol 1e-4 covers the larger outputs and gradients. The
- * tests print the share of this tolerance used (under 10% at the time of writing).
+ * tests print the share of this tolerance used: under 10% at the time of writing for every family
+ * but winograd4, whose F(4x4, 3x3) transforms round several times more (25% at the worst case).
  */
 export const tolerance = { atol: 2e-4, rtol: 1e-4 };
 
@@ -46,7 +47,8 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere),
  * 'winograd' (a 3x3 stride-1 conv by Winograd: the forward and input gradient by F(2x2, 3x3), the
  * weight gradient by F(3x3, 2x2); devices with the subgroups feature, CI % 4 == 0 and CO % 32 == 0
- * (dx: swapped; dw: CI % 8 == 0); tiled elsewhere) or 'auto': the family the autotuner measured
+ * (dx: swapped; dw: CI % 8 == 0); tiled elsewhere), 'winograd4' (the same by F(4x4, 3x3) and
+ * F(3x3, 4x4): 4/9 of winograd's products, at a few times its rounding) or 'auto': the family the autotuner measured
  * fastest on this device for this role and shape (src/engine/autotune.ts), or for the same layer
  * at the nearest size within 4x (src/engine/tuning.ts chosenFamily), tiled where it has not measured.
  */
@@ -148,8 +150,9 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   const gh = convOutputSize(op, H, KH, S, padding);
   const gw = convOutputSize(op, W, KW, S, padding);
   const g: ConvGeometry = { N, H, W, CI, OH: gh.out, OW: gw.out, CO, KH, KW, S, PT: gh.pad, PL: gw.pad };
-  // Where Winograd runs both ways, the weight gradient reuses the forward's transformed input (V,
-  // 4x x's memory, held until backward or until y is freed) instead of transforming x again.
+  // Where one Winograd family runs both ways, the weight gradient reuses the forward's transformed
+  // input (V, 4x x's memory under winograd, 2.25x under winograd4, held until backward or until y is
+  // freed) instead of transforming x again.
   let v: Tensor | null = null;
   const keep = isGradEnabled() && w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
   const y = convForward(x, w, b, g, act, variant, keep);

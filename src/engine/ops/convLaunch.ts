@@ -13,28 +13,36 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { adjointGeometry, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { type WinogradFamily, adjointGeometry, isWinograd, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
  * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice, at this
  * size or a near one (src/engine/tuning.ts chosenFamily; tiled where it has none); a family without a kernel for the role (shared dw) falls back to tiled, and
- * so does winograd where its scratch would not fit the device's largest binding.
+ * so do winograd and winograd4 where their scratch would not fit the device's largest binding.
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
-  if (f === 'winograd' && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g)) return 'tiled';
+  if (isWinograd(f) && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g, f)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
 /**
- * Whether the conv g runs Winograd both forward and in its weight gradient: then the forward's
- * transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's `saved`),
- * which would otherwise compute it again.
+ * Whether the conv g runs the same Winograd family forward and in its weight gradient: then the
+ * forward's transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's
+ * `saved`), which would otherwise compute it again.
  */
 export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): boolean {
-  return family(variant, 'forward', g) === 'winograd' && family(variant, 'weight-grad', g) === 'winograd';
+  const f = family(variant, 'forward', g);
+  return isWinograd(f) && family(variant, 'weight-grad', g) === f;
 }
+
+/** The Winograd family whose row in the table stands for its passes in a role, if k is one. */
+const WINOGRAD_ROWS: Record<string, WinogradFamily> = {
+  conv2d_winograd: 'winograd', conv2d_winograd4_weights: 'winograd4',
+  conv2d_transpose_winograd: 'winograd', conv2d_transpose_winograd4: 'winograd4',
+  conv2d_backward_filter_winograd: 'winograd', conv2d_backward_filter_winograd4_dy: 'winograd4',
+};
 
 function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
@@ -55,7 +63,7 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
  */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: Tensor) => void): Tensor {
   const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
-  if (k.name === 'conv2d_winograd') return winogradForward(x, w, b, g, act, keep);
+  if (k.name in WINOGRAD_ROWS) return winogradForward(x, w, b, g, act, WINOGRAD_ROWS[k.name], keep);
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
@@ -137,7 +145,7 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
  */
 export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
-  if (k.name === 'conv2d_transpose_winograd') return winogradTranspose(x, w, b, g, act);
+  if (k.name in WINOGRAD_ROWS) return winogradTranspose(x, w, b, g, act, WINOGRAD_ROWS[k.name]);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
@@ -212,7 +220,10 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (k.name === 'conv2d_backward_filter_winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g), saved);
+  if (k.name in WINOGRAD_ROWS) {
+    const f = WINOGRAD_ROWS[k.name];
+    return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g, f), saved, f);
+  }
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
@@ -230,13 +241,15 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
 }
 
 /**
- * Split-K of conv2d_backward_filter_winograd: its T = N*ceil(OH/2)*ceil(OW/2) tiles (4 pixels each)
- * in KS slices of tilesPer, as the tiled kernels' split (splitRows: enough for SPLIT_TARGET
- * invocations over its 16 x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
+ * Split-K of conv2d_backward_filter_winograd: its T = N*ceil(OH/m)*ceil(OW/m) tiles (m*m pixels
+ * each) in KS slices of tilesPer, as the tiled kernels' split (splitRows: enough for SPLIT_TARGET
+ * invocations over its a*a x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
  */
-export function winogradFilterSplit(g: ConvGeometry): { KS: number; tilesPer: number } {
-  const T = winogradTiles({ ...g });
-  const { KS, rowsPer } = splitRows(T, Math.floor((4 * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...g, KS: 1 }));
+export function winogradFilterSplit(g: ConvGeometry, f: WinogradFamily = 'winograd'): { KS: number; tilesPer: number } {
+  const m = f === 'winograd4' ? 4 : 2;
+  const d = { ...g, WM: m };
+  const T = winogradTiles(d);
+  const { KS, rowsPer } = splitRows(T, Math.floor((m * m * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
   return { KS, tilesPer: rowsPer };
 }
 

@@ -1,30 +1,56 @@
 /**
- * The forward conv by Winograd F(2x2, 3x3) (the 'winograd' family, src/shaders/conv2d_winograd*.wgsl):
- * for a 3x3 stride-1 conv, each 2x2 block of outputs (a tile) costs 16 multiply-adds per input and
- * output channel instead of 36. Four passes:
- *   U = G g G^T for every (ci, co) filter             conv2d_winograd_weights   [16, CI, CO]
- *   V = B^T d B for every tile's 4x4 input patch       conv2d_winograd_input     [16, T, CI]
- *   M[xi] = V[xi] U[xi] for the 16 points xi           conv2d_winograd           [16, T, CO]
- *   y = act(b + A^T M A) for every tile                conv2d_winograd_output    [N, OH, OW, CO]
- * (T = N * ceil(OH/2) * ceil(OW/2) tiles). The input gradient of such a conv is a 3x3 stride-1 conv
- * too (adjointGeometry): of dy, with the filters flipped and transposed (conv2d_transpose_winograd
- * takes them to the 4x4 domain) and the padding 2 - PT, 2 - PL; the other three passes are the same.
- * The weight gradient is Winograd F(3x3, 2x2) over the same tiles (winogradFilterGrad): x's V as
- * above, dy's tiles to the 4x4 domain (conv2d_backward_filter_winograd_dy), 16 products summed over
- * the tiles in split-K slices (conv2d_backward_filter_winograd), and the slices added and taken back
- * to the 3x3 taps (conv2d_backward_filter_winograd_output). Where the forward ran these passes too,
- * its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts), which then skips its first.
- * The float64 references of each pass are in
- * src/engine/referenceWinograd.ts. The scratch (V and M, each 4x the input or output: a 4x4 patch
- * per 2x2 tile) goes back to the pool when the passes are recorded.
+ * The 3x3 stride-1 conv by Winograd F(m x m, 3x3): the 'winograd' family (m = 2, F(2x2, 3x3):
+ * src/shaders/conv2d_winograd*.wgsl) and the 'winograd4' family (m = 4, F(4x4, 3x3):
+ * src/shaders/conv2d_winograd4*.wgsl). Each m x m block of outputs (a tile) costs a*a multiply-adds
+ * per input and output channel instead of 9*m*m (a = m + 2: 16 against 36, 36 against 144).
+ * Four passes:
+ *   U = G g G^T for every (ci, co) filter             *_weights   [a*a, CI, CO]
+ *   V = B^T d B for every tile's a x a input patch     *_input     [a*a, T, CI]
+ *   M[xi] = V[xi] U[xi] for the a*a points xi           conv2d_winograd (both families)   [a*a, T, CO]
+ *   y = act(b + A^T M A) for every tile                *_output    [N, OH, OW, CO]
+ * (T = N * ceil(OH/m) * ceil(OW/m) tiles). The input gradient of such a conv is a 3x3 stride-1 conv
+ * too (adjointGeometry): of dy, with the filters flipped and transposed (conv2d_transpose_winograd*
+ * takes them to the domain) and the padding 2 - PT, 2 - PL; the other three passes are the same.
+ * The weight gradient is Winograd F(3x3, m x m) over the same tiles (winogradFilterGrad): x's V as
+ * above, dy's tiles to the domain (conv2d_backward_filter_winograd*_dy), a*a products summed over
+ * the tiles in split-K slices (conv2d_backward_filter_winograd, both families), and the slices
+ * added and taken back to the 3x3 taps (conv2d_backward_filter_winograd*_output). Where the forward
+ * ran these passes too, its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts),
+ * which then skips its first. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer
+ * bytes, at a few times its float32 rounding (within the conv tolerance); which one runs is the
+ * autotuner's choice. The float64 references of each pass are in src/engine/referenceWinograd.ts.
+ * The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
+ * passes are recorded.
  */
 import { ACT, KERNELS, WINOGRAD_TILE, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import type { ConvActivation, ConvGeometry } from './conv2d.ts';
 
+export type WinogradFamily = 'winograd' | 'winograd4';
+/** Each family's tile side m and its own passes (the product passes are shared). */
+export const WINOGRAD_PASSES = {
+  winograd: {
+    m: 2, weights: 'conv2d_winograd_weights', flipped: 'conv2d_transpose_winograd', input: 'conv2d_winograd_input', output: 'conv2d_winograd_output',
+    gradDy: 'conv2d_backward_filter_winograd_dy', gradOutput: 'conv2d_backward_filter_winograd_output',
+  },
+  winograd4: {
+    m: 4, weights: 'conv2d_winograd4_weights', flipped: 'conv2d_transpose_winograd4', input: 'conv2d_winograd4_input', output: 'conv2d_winograd4_output',
+    gradDy: 'conv2d_backward_filter_winograd4_dy', gradOutput: 'conv2d_backward_filter_winograd4_output',
+  },
+} as const;
+
+export const isWinograd = (f: string): f is WinogradFamily => f in WINOGRAD_PASSES;
+
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
-const tiles = (g: ConvGeometry) => ({ TH: ceilDiv(g.OH, 2), TW: ceilDiv(g.OW, 2), T: winogradTiles({ ...g }) });
+/** The kernel-table dims of the conv g under family f (WM: its tile side). */
+const dimsOf = (g: ConvGeometry, f: WinogradFamily) => ({ ...g, WM: WINOGRAD_PASSES[f].m });
+/** The domain's points a*a. */
+const pointsOf = (f: WinogradFamily) => (WINOGRAD_PASSES[f].m + 2) ** 2;
+function tiles(g: ConvGeometry, f: WinogradFamily) {
+  const m = WINOGRAD_PASSES[f].m;
+  return { TH: ceilDiv(g.OH, m), TW: ceilDiv(g.OW, m), T: winogradTiles(dimsOf(g, f)) };
+}
 
 /**
  * The 3x3 stride-1 conv that is g's adjoint (its input gradient, dy [N,OH,OW,CO] -> dx [N,H,W,CI]):
@@ -35,94 +61,95 @@ export function adjointGeometry(g: ConvGeometry): ConvGeometry {
 }
 
 /** The bytes of the largest scratch tensor of the passes at g (V or M). */
-export function winogradScratchBytes(g: ConvGeometry): number {
-  return 4 * 16 * winogradTiles({ ...g }) * Math.max(g.CI, g.CO);
+export function winogradScratchBytes(g: ConvGeometry, f: WinogradFamily = 'winograd'): number {
+  return 4 * pointsOf(f) * tiles(g, f).T * Math.max(g.CI, g.CO);
 }
 
 /** Whether the passes' tensors fit this device's largest binding (else the conv takes another family). */
-export function winogradFits(g: ConvGeometry): boolean {
+export function winogradFits(g: ConvGeometry, f: WinogradFamily = 'winograd'): boolean {
   const l = runtime().limits;
-  return winogradScratchBytes(g) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+  return winogradScratchBytes(g, f) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
 }
 
-/** w [3, 3, CI, CO] -> U [16, CI, CO]: conv2d_winograd_weights. */
-export function winogradWeights(w: Tensor, g: ConvGeometry): Tensor {
-  const u = empty([16, g.CI, g.CO]);
-  runtime().launch('conv2d_winograd_weights', {
+/** w [3, 3, CI, CO] -> U [a*a, CI, CO]: conv2d_winograd*_weights. */
+export function winogradWeights(w: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const u = empty([pointsOf(f), g.CI, g.CO]);
+  runtime().launch(WINOGRAD_PASSES[f].weights, {
     uniforms: { count: g.CI * (g.CO / 4), CO4: g.CO / 4 },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
-    dims: { ...g },
+    dims: dimsOf(g, f),
   });
   return u;
 }
 
-/** w [3, 3, CI, CO] of the conv g -> U [16, CO, CI] of its adjoint (w flipped, transposed): conv2d_transpose_winograd. */
-export function winogradWeightsFlipped(w: Tensor, g: ConvGeometry): Tensor {
-  const u = empty([16, g.CO, g.CI]);
-  runtime().launch('conv2d_transpose_winograd', {
+/** w [3, 3, CI, CO] of the conv g -> U [a*a, CO, CI] of its adjoint (w flipped, transposed): conv2d_transpose_winograd*. */
+export function winogradWeightsFlipped(w: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const u = empty([pointsOf(f), g.CO, g.CI]);
+  runtime().launch(WINOGRAD_PASSES[f].flipped, {
     uniforms: { count: g.CO * (g.CI / 4), CI4: g.CI / 4, CO: g.CO },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
-    dims: { ...g },
+    dims: dimsOf(g, f),
   });
   return u;
 }
 
-/** x [N, H, W, CI] -> V [16, T, CI]: conv2d_winograd_input. */
-export function winogradInput(x: Tensor, g: ConvGeometry): Tensor {
-  const { TH, TW, T } = tiles(g);
-  const v = empty([16, T, g.CI]);
-  runtime().launch('conv2d_winograd_input', {
+/** x [N, H, W, CI] -> V [a*a, T, CI]: conv2d_winograd*_input. */
+export function winogradInput(x: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const { TH, TW, T } = tiles(g, f);
+  const v = empty([pointsOf(f), T, g.CI]);
+  runtime().launch(WINOGRAD_PASSES[f].input, {
     uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL },
     bindings: { x: x.view('conv2d winograd'), v: v.view('conv2d winograd') },
-    dims: { ...g },
+    dims: dimsOf(g, f),
   });
   return v;
 }
 
-/** V [16, T, CI], U [16, CI, CO] -> M [16, T, CO]: conv2d_winograd. */
-export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry): Tensor {
-  const { T } = tiles(g);
-  const m = empty([16, T, g.CO]);
+/** V [a*a, T, CI], U [a*a, CI, CO] -> M [a*a, T, CO]: conv2d_winograd. */
+export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const { T } = tiles(g, f);
+  const m = empty([pointsOf(f), T, g.CO]);
+  const dims = dimsOf(g, f);
   runtime().launch('conv2d_winograd', {
-    uniforms: { count: KERNELS.conv2d_winograd.invocations({ ...g }), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, WINOGRAD_TILE.P), CB: g.CO / WINOGRAD_TILE.C },
+    uniforms: { count: KERNELS.conv2d_winograd.invocations(dims), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, WINOGRAD_TILE.P), CB: g.CO / WINOGRAD_TILE.C },
     bindings: { v: v.view('conv2d winograd'), uw: u.view('conv2d winograd'), m: m.view('conv2d winograd') },
-    dims: { ...g },
+    dims,
   });
   return m;
 }
 
-/** M [16, T, CO], b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd_output. */
-export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
-  const { TH, TW, T } = tiles(g);
+/** M [a*a, T, CO], b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd*_output. */
+export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd'): Tensor {
+  const { TH, TW, T } = tiles(g, f);
   const y = empty([g.N, g.OH, g.OW, g.CO]);
-  runtime().launch('conv2d_winograd_output', {
+  runtime().launch(WINOGRAD_PASSES[f].output, {
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
     // With no bias any read-only buffer is bound in its place.
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd') },
-    dims: { ...g },
+    dims: dimsOf(g, f),
     constants: { ACT: ACT[act] },
   });
   return y;
 }
 
-/** dy [N, OH, OW, CO] -> Y [16, T, CO]: conv2d_backward_filter_winograd_dy. */
-export function winogradGradDy(dy: Tensor, g: ConvGeometry): Tensor {
-  const { TH, TW, T } = tiles(g);
-  const y = empty([16, T, g.CO]);
-  runtime().launch('conv2d_backward_filter_winograd_dy', {
+/** dy [N, OH, OW, CO] -> Y [a*a, T, CO]: conv2d_backward_filter_winograd*_dy. */
+export function winogradGradDy(dy: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const { TH, TW, T } = tiles(g, f);
+  const y = empty([pointsOf(f), T, g.CO]);
+  runtime().launch(WINOGRAD_PASSES[f].gradDy, {
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW },
     bindings: { dy: dy.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw') },
-    dims: { ...g },
+    dims: dimsOf(g, f),
   });
   return y;
 }
 
-/** part [KS, 16, CI, CO] -> dw [3, 3, CI, CO] (the slices added, back to the taps): conv2d_backward_filter_winograd_output. */
-export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS: number): Tensor {
-  runtime().launch('conv2d_backward_filter_winograd_output', {
+/** part [KS, a*a, CI, CO] -> dw [3, 3, CI, CO] (the slices added, back to the taps): conv2d_backward_filter_winograd*_output. */
+export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS: number, f: WinogradFamily = 'winograd'): Tensor {
+  runtime().launch(WINOGRAD_PASSES[f].gradOutput, {
     uniforms: { count: g.CI * (g.CO / 4), KS },
     bindings: { part: part.view('conv2d winograd dw'), dw: dw.view('conv2d winograd dw') },
-    dims: { ...g, KS },
+    dims: { ...dimsOf(g, f), KS },
   });
   return dw;
 }
@@ -131,50 +158,52 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
  * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by the four passes, the
  * products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses them).
  */
-export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null): Tensor {
-  const { T } = tiles(g);
+export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null, f: WinogradFamily = 'winograd'): Tensor {
+  const { T } = tiles(g, f);
   const { KS, tilesPer } = split;
-  const v = saved ?? winogradInput(x, g);
-  const y = winogradGradDy(dz, g);
-  const part = empty([KS, 16, g.CI, g.CO]);
+  const P = pointsOf(f);
+  const v = saved ?? winogradInput(x, g, f);
+  const y = winogradGradDy(dz, g, f);
+  const part = empty([KS, P, g.CI, g.CO]);
+  const dims = { ...dimsOf(g, f), KS };
   runtime().launch('conv2d_backward_filter_winograd', {
-    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations({ ...g, KS }), T, CI: g.CI, CO4: g.CO / 4, IB: g.CI / WINOGRAD_TILE.R, CB: g.CO / WINOGRAD_TILE.C, tilesPer },
+    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: g.CI / WINOGRAD_TILE.R, CB: g.CO / WINOGRAD_TILE.C, tilesPer, P },
     bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
-    dims: { ...g, KS },
+    dims,
   });
   // Safe with the pending dispatches: later commands run after them. A saved V is its owner's.
   if (!saved) v.dispose();
   y.dispose();
-  winogradGradOutput(part, dw, g, KS);
+  winogradGradOutput(part, dw, g, KS, f);
   part.dispose();
   return dw;
 }
 
 /**
  * y = act(b + x * w) by the four passes. With `keep`, x's V is handed to it instead of freed: the
- * weight gradient's first pass is the same (winogradFilterGrad's `saved`), at 4x x's memory.
+ * weight gradient's first pass is the same (winogradFilterGrad's `saved`), at (a/m)^2 times x's memory.
  */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, keep?: (v: Tensor) => void): Tensor {
-  return passes(winogradWeights(w, g), x, b, g, act, keep);
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', keep?: (v: Tensor) => void): Tensor {
+  return passes(winogradWeights(w, g, f), x, b, g, act, f, keep);
 }
 
 /**
  * The adjoint of the conv g (x [N,OH,OW,CO] -> y [N,H,W,CI] = act(b + conv(x, w flipped and
  * transposed))): conv2d's input gradient, conv2dTranspose's forward at stride 1.
  */
-export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation): Tensor {
-  return passes(winogradWeightsFlipped(w, g), x, b, adjointGeometry(g), act);
+export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd'): Tensor {
+  return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f);
 }
 
-/** The last three passes of the conv g, for its filters u already in the 4x4 domain (released here). */
-function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, keep?: (v: Tensor) => void): Tensor {
-  const v = winogradInput(x, g);
-  const m = winogradProducts(v, u, g);
+/** The last three passes of the conv g, for its filters u already in the domain (released here). */
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void): Tensor {
+  const v = winogradInput(x, g, f);
+  const m = winogradProducts(v, u, g, f);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
   if (keep) keep(v);
   else v.dispose();
-  const y = winogradOutput(m, b, g, act);
+  const y = winogradOutput(m, b, g, act, f);
   m.dispose();
   return y;
 }
