@@ -9,7 +9,13 @@ import { basename, join } from 'node:path';
 import type { TrainConfig } from '../src/model/config.ts';
 import type { CliEvent, RenderedRun } from './render.ts';
 
-const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60)}s` : `${Math.round(s)}s`);
+/** '42s', '6m07s', '1h02m': whole seconds first, so 119.6 s reads 2m00s, not 1m60s. */
+export function fmtTime(sec: number): string {
+  if (!Number.isFinite(sec)) return '?';
+  const s = Math.max(0, Math.round(sec));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m` : s >= 60 ? `${Math.floor(s / 60)}m${pad(s % 60)}s` : `${s}s`;
+}
 
 /**
  * runs/<name>/, made (with its config.json) only when the first file goes into it: the first

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseArgs, parseTuneMode } from '../cli/args.ts';
 import { parseDenoiseArgs } from '../cli/denoiseArgs.ts';
+import { fmtTime } from '../cli/report.ts';
 import { decayForEpochs, lastEpochDecay } from '../src/model/config.ts';
 
 const config = (argv: string[]) => parseArgs(argv)!.config;
@@ -53,3 +54,10 @@ describe('--tune (npm run train and npm run denoise)', () => {
   });
 });
 
+
+describe("the progress line's times (cli/report.ts fmtTime)", () => {
+  it('rounds to whole seconds before splitting minutes and hours: never 1m60s', () => {
+    expect([fmtTime(0.4), fmtTime(42), fmtTime(59.6), fmtTime(119.6), fmtTime(367), fmtTime(3599.7), fmtTime(3720)]).toEqual(['0s', '42s', '1m00s', '2m00s', '6m07s', '1h00m', '1h02m']);
+    expect(fmtTime(Infinity)).toBe('?');
+  });
+});
