@@ -12,10 +12,10 @@ import { decayForEpochs, lastEpochDecay } from '../src/model/config.ts';
 const config = (argv: string[]) => parseArgs(argv)!.config;
 
 describe('train arguments: the learning-rate schedule', () => {
-  it('no arguments: small, batch 4, 10 epochs, the last at a tenth of the rate', () => {
+  it('no arguments: small, batch 4, 14 epochs, the last at a tenth of the rate', () => {
     const c = config([]);
-    expect([c.preset, c.batchSize, c.epochs, c.lr]).toEqual(['small', 4, 10, 1e-3]);
-    expect(c.lrDecay).toEqual({ every: 9, factor: 0.1 });
+    expect([c.preset, c.batchSize, c.epochs, c.lr]).toEqual(['small', 4, 14, 1e-3]);
+    expect(c.lrDecay).toEqual({ every: 13, factor: 0.1 });
   });
 
   it('--epochs moves the decay to the new last epoch (once, not every 5 epochs)', () => {
