@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { type WinogradFamily, adjointGeometry, isWinograd, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { WINOGRAD_PASSES, type WinogradFamily, adjointGeometry, isWinograd, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -37,13 +37,6 @@ export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): bool
   return isWinograd(f) && family(variant, 'weight-grad', g) === f;
 }
 
-/** The Winograd family whose row in the table stands for its passes in a role, if k is one. */
-const WINOGRAD_ROWS: Record<string, WinogradFamily> = {
-  conv2d_winograd: 'winograd', conv2d_winograd4_weights: 'winograd4',
-  conv2d_transpose_winograd: 'winograd', conv2d_transpose_winograd4: 'winograd4',
-  conv2d_backward_filter_winograd: 'winograd', conv2d_backward_filter_winograd4_dy: 'winograd4',
-};
-
 function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
 }
@@ -63,7 +56,8 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
  */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: Tensor) => void): Tensor {
   const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
-  if (k.name in WINOGRAD_ROWS) return winogradForward(x, w, b, g, act, WINOGRAD_ROWS[k.name], keep);
+  // A Winograd family's row stands for its passes (src/engine/ops/winograd.ts).
+  if (isWinograd(k.variant)) return winogradForward(x, w, b, g, act, k.variant, keep);
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
@@ -145,7 +139,7 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
  */
 export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
-  if (k.name in WINOGRAD_ROWS) return winogradTranspose(x, w, b, g, act, WINOGRAD_ROWS[k.name]);
+  if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
@@ -220,10 +214,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (k.name in WINOGRAD_ROWS) {
-    const f = WINOGRAD_ROWS[k.name];
-    return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g, f), saved, f);
-  }
+  if (isWinograd(k.variant)) return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g, k.variant), saved, k.variant);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
@@ -246,7 +237,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
  * invocations over its a*a x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
  */
 export function winogradFilterSplit(g: ConvGeometry, f: WinogradFamily = 'winograd'): { KS: number; tilesPer: number } {
-  const m = f === 'winograd4' ? 4 : 2;
+  const m = WINOGRAD_PASSES[f].m;
   const d = { ...g, WM: m };
   const T = winogradTiles(d);
   const { KS, rowsPer } = splitRows(T, Math.floor((m * m * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
