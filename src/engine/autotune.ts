@@ -11,6 +11,7 @@
  *  2. Screen. Each family's first full-size call is timed (wall clock); one over SCREEN x the
  *     fastest (and SCREEN_MIN_MS) is dropped without sampling: on a CPU adapter, where sampling a
  *     slow kernel would cost seconds. On a GPU one call is too short to judge and none is dropped.
+ *     A lone survivor is chosen with its first call's time.
  *  3. Time. The survivors take `reps` interleaved samples, each a batch of calls sized to
  *     SAMPLE_MS of GPU time (src/engine/timing.ts: timestamp queries where the device has them,
  *     else wall clock). The fastest median wins; a challenger must beat tiled by MARGIN, so noise
@@ -37,7 +38,7 @@ export const TUNED_ROLES: readonly TunedRole[] = ['forward', 'input-grad', 'weig
 export interface TuneResult {
   key: string;
   choice: Family;
-  /** Median ms of each family timed at full size. */
+  /** Median ms of each family timed at full size (a lone survivor of the screen: its first call's). */
   ms: Partial<Record<Family, number>>;
   /** Families not chosen before timing, and why. */
   rejected: Partial<Record<Family, string>>;
@@ -194,7 +195,8 @@ async function measure(key: string, s: TuneShape, reps: number): Promise<TuneRes
       const best = Math.min(...first.values());
       for (const [f, ms] of first) if (ms > SCREEN * best && ms > SCREEN_MIN_MS) rejected[f] = `its first call took ${(ms / best).toFixed(1)}x the fastest one's (${ms.toFixed(2)} ms)`;
       families = families.filter((f) => !rejected[f]);
-      if (families.length < 2) return result({});
+      // One left: it is the choice, with the time it was judged by (its first call), not sampled.
+      if (families.length < 2) return result(Object.fromEntries(families.map((f) => [f, first.get(f)!])));
       for (let r = 0; r < reps; r++) for (const f of families) await timers.get(f)!.sample();
       return result(Object.fromEntries(families.map((f) => [f, timers.get(f)!.result().median_ms])));
     } finally {
