@@ -123,6 +123,31 @@ describe('autotune', () => {
     expect(r[0].ms[broken]).toBeUndefined();
   });
 
+  it("the screen's lone survivor is chosen with its first call's time; the others keep their reasons", async () => {
+    clearTuned();
+    // Every family but tiled made slow: 300 ms of the main thread inside each of its launches, far
+    // over SCREEN (4) x tiled's first call and SCREEN_MIN_MS (20 ms) at this small shape.
+    const slow = familiesFor('conv2d', 'forward', { ...g }, runtime().ctx.device.features).filter((f) => f !== 'naive' && f !== 'tiled');
+    expect(slow.length).toBeGreaterThan(0);
+    const kernels = new Set(slow.map((f) => pickKernel('conv2d', 'forward', f, { ...g }).name));
+    const rt = runtime();
+    const orig = rt.launch.bind(rt);
+    rt.launch = (name, args) => {
+      if (kernels.has(name)) { const end = performance.now() + 300; while (performance.now() < end); }
+      return orig(name, args);
+    };
+    let r: Awaited<ReturnType<typeof autotune>>;
+    try {
+      r = await autotune([{ role: 'forward', g }], { force: true });
+    } finally {
+      rt.launch = orig;
+    }
+    expect(r[0].choice).toBe('tiled');
+    expect(Object.keys(r[0].ms)).toEqual(['tiled']);
+    expect(r[0].ms.tiled).toBeGreaterThan(0);
+    for (const f of slow) expect(r[0].rejected[f], f).toMatch(/^its first call took [\d.]+x the fastest one's/);
+  });
+
   it('a kernel whose output differs from the naive kernel is rejected (NaN included)', () => {
     const want = Float32Array.from([1, -2, 0.5]);
     expect(mismatch(Float32Array.from([1, -2, 0.5]), want)).toBeNull();
