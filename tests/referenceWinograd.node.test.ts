@@ -59,7 +59,7 @@ describe('Winograd references', () => {
   }
 
   // Why F4 uses the points 0, 1, -1, 1/2, -2 (src/engine/referenceWinograd.ts): in float32 its
-  // outputs round about a third as much as at Lavin & Gray's 0, 1, -1, 2, -2. Each transform and
+  // outputs round less than half as much as at Lavin & Gray's 0, 1, -1, 2, -2. Each transform and
   // product rounded to float32 (Math.fround) as the GPU passes do, 64 input channels, the same data
   // for both; the error against the float64 direct conv.
   it('F(4x4, 3x3) at 0, 1, -1, 1/2, -2 rounds far less in float32 than at 0, 1, -1, 2, -2', () => {

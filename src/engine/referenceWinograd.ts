@@ -51,8 +51,8 @@ export const F2: WinogradScheme = {
 const F4_G = [[1 / 2, 0, 0], [1 / 6, 1 / 6, 1 / 6], [1 / 6, -1 / 6, 1 / 6], [2 / 15, 1 / 15, 1 / 30], [1 / 30, -1 / 15, 2 / 15], [0, 0, 1 / 2]];
 const F4_AT = [[1, 1, 1, 8, 1, 0], [0, 1, -1, 4, -2, 0], [0, 1, 1, 2, 4, 0], [0, 1, -1, 1, -8, 1]];
 /**
- * F(4x4, 3x3) at the points 0, 1, -1, 1/2, -2 and infinity: in float32 its outputs carry about a
- * third of the rounding error of Lavin & Gray's 0, 1, -1, 2, -2 (the points Barabasz et al., "Error
+ * F(4x4, 3x3) at the points 0, 1, -1, 1/2, -2 and infinity: in float32 its outputs carry 0.4-0.5x
+ * the rounding error of Lavin & Gray's 0, 1, -1, 2, -2 (the points Barabasz et al., "Error
  * analysis and improving the accuracy of Winograd convolution for deep neural networks", 2020,
  * recommend); rows scaled so that B^T is integer and A^T's columns at 1/2 and -2 mirror each other.
  * Its weight gradient: H = A, C^T = G^T.

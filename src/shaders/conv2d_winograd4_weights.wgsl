@@ -12,8 +12,8 @@
 //   G = [[1/2, 0, 0], [1/6, 1/6, 1/6], [1/6, -1/6, 1/6], [2/15, 1/15, 1/30], [1/30, -1/15, 2/15], [0, 0, 1/2]]
 // (the points 0, 1, -1, 1/2, -2 and infinity). Its row in the kernel table stands for the four passes.
 // Precision: float32; the transforms' larger coefficients (B^T's 5s, A^T's 8s) make the outputs
-//   carry several times F(2x2, 3x3)'s rounding. These points keep it to about a third of that of
-//   the usual 0, 1, -1, 2, -2 (Barabasz et al. 2020; src/engine/referenceWinograd.ts F4), inside
+//   carry several times F(2x2, 3x3)'s rounding. These points keep it to 0.4-0.5x that of the
+//   usual 0, 1, -1, 2, -2 (Barabasz et al. 2020; src/engine/referenceWinograd.ts F4), inside
 //   the conv tolerance (src/engine/ops/conv2d.ts) at the test shapes, which print its share.
 // Requires the subgroups feature (the product pass) and KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0 (as
 //   conv2d_winograd.wgsl); otherwise another family.
