@@ -17,7 +17,7 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
-import { winogradGradDy, winogradGradOutput, winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
 import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
@@ -132,6 +132,39 @@ const NO_WINOGRAD_IN_TFJS = 'TF.js has no Winograd transform (its WebGPU convs a
 /** The noise case: three images at sigma 25 (on the 0..255 scale). */
 const SIGMAS = [25, 25, 25];
 
+/** A Winograd family's input, output and weight-gradient output passes against their float64 references at its scheme. */
+function winogradPassCases(f: WinogradFamily, s: refWino.WinogradScheme): Record<string, Omit<KernelCase, 'kernel'>> {
+  const P = s.a * s.a;
+  const pass = WINOGRAD_PASSES[f];
+  const noTfjs = { tfjs: null, noTfjs: NO_WINOGRAD_IN_TFJS };
+  return {
+    [pass.input]: {
+      tol: ewTol,
+      inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
+      run: (t, d) => winogradInput(t.x, geom(d), f),
+      reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL, s),
+      ...noTfjs,
+    },
+    // Each output is a sum of 9 (winograd4: 25, times up to 8) of M's values: the conv tolerance's
+    // reasoning (a float32 sum of K terms), not the elementwise one's.
+    [pass.output]: {
+      tol: convTol,
+      inputs: (d, rng) => ({ m: rand(rng, [P, refWino.winogradTileCount(d.N, d.OH, d.OW, s.m), d.CO]), b: rand(rng, [d.CO]) }),
+      run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none', f),
+      reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW, s),
+      ...noTfjs,
+    },
+    // Three slices of partial products; each tap a sum over the points of sums of 3 (the conv tolerance, as above).
+    [pass.gradOutput]: {
+      tol: convTol,
+      inputs: (d, rng) => ({ part: rand(rng, [3, P, d.CI, d.CO]) }),
+      run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3, f),
+      reference: (a) => refWino.winogradGradOutput(a.part, s),
+      ...noTfjs,
+    },
+  };
+}
+
 const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   conv2d_bias_grad: {
     tol: convTol,
@@ -197,24 +230,6 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
-  conv2d_winograd_input: {
-    tol: ewTol,
-    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
-    run: (t, d) => winogradInput(t.x, geom(d)),
-    reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
-  // Each output is a sum of 9 of M's values: the conv tolerance's reasoning (a float32 sum of K
-  // terms), not the elementwise one's.
-  conv2d_winograd_output: {
-    tol: convTol,
-    inputs: (d, rng) => ({ m: rand(rng, [16, refWino.winogradTileCount(d.N, d.OH, d.OW), d.CO]), b: rand(rng, [d.CO]) }),
-    run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none'),
-    reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
   conv2d_backward_filter_winograd_dy: {
     tol: ewTol,
     inputs: (d, rng) => ({ dy: rand(rng, [d.N, d.OH, d.OW, d.CO]) }),
@@ -223,42 +238,10 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
-  // Three slices of partial products; each tap a sum of 9 sums of 3 (the conv tolerance, as above).
-  conv2d_backward_filter_winograd_output: {
-    tol: convTol,
-    inputs: (d, rng) => ({ part: rand(rng, [3, 16, d.CI, d.CO]) }),
-    run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3),
-    reference: (a) => refWino.winogradGradOutput(a.part),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
-  // winograd4's own passes, as winograd's (its weights, flipped weights and dy passes are the rows
-  // that stand for the family: checked through the conv, convCase).
-  conv2d_winograd4_input: {
-    tol: ewTol,
-    inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
-    run: (t, d) => winogradInput(t.x, geom(d), 'winograd4'),
-    reference: (a, d) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL, refWino.F4),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
-  // Each output a sum of 25 of M's values (times up to 8): the conv tolerance, as winograd's.
-  conv2d_winograd4_output: {
-    tol: convTol,
-    inputs: (d, rng) => ({ m: rand(rng, [36, refWino.winogradTileCount(d.N, d.OH, d.OW, 4), d.CO]), b: rand(rng, [d.CO]) }),
-    run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none', 'winograd4'),
-    reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW, refWino.F4),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
-  conv2d_backward_filter_winograd4_output: {
-    tol: convTol,
-    inputs: (d, rng) => ({ part: rand(rng, [3, 36, d.CI, d.CO]) }),
-    run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3, 'winograd4'),
-    reference: (a) => refWino.winogradGradOutput(a.part, refWino.F4),
-    tfjs: null,
-    noTfjs: NO_WINOGRAD_IN_TFJS,
-  },
+  // Both families' input, output and weight-gradient output passes (winograd4's weights, flipped
+  // weights and dy passes are the rows that stand for it: checked through the conv, convCase).
+  ...winogradPassCases('winograd', refWino.F2),
+  ...winogradPassCases('winograd4', refWino.F4),
   accumulate: {
     tol: ewTol,
     inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),

@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { WINOGRAD_PASSES, type WinogradFamily, adjointGeometry, isWinograd, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { type WinogradFamily, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -237,10 +237,9 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
  * invocations over its a*a x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
  */
 export function winogradFilterSplit(g: ConvGeometry, f: WinogradFamily = 'winograd'): { KS: number; tilesPer: number } {
-  const m = WINOGRAD_PASSES[f].m;
-  const d = { ...g, WM: m };
+  const d = winogradDims(g, f);
   const T = winogradTiles(d);
-  const { KS, rowsPer } = splitRows(T, Math.floor((m * m * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
+  const { KS, rowsPer } = splitRows(T, Math.floor((d.WM * d.WM * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
   return { KS, tilesPer: rowsPer };
 }
 

@@ -22,7 +22,7 @@
  * The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
  * passes are recorded.
  */
-import { ACT, KERNELS, WINOGRAD_TILE, winogradTiles } from '../kernels.ts';
+import { ACT, KERNELS, WINOGRAD_TILE, winogradPoints, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import type { ConvActivation, ConvGeometry } from './conv2d.ts';
@@ -44,12 +44,12 @@ export const isWinograd = (f: string): f is WinogradFamily => f in WINOGRAD_PASS
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /** The kernel-table dims of the conv g under family f (WM: its tile side). */
-const dimsOf = (g: ConvGeometry, f: WinogradFamily) => ({ ...g, WM: WINOGRAD_PASSES[f].m });
+export const winogradDims = (g: ConvGeometry, f: WinogradFamily) => ({ ...g, WM: WINOGRAD_PASSES[f].m });
 /** The domain's points a*a. */
-const pointsOf = (f: WinogradFamily) => (WINOGRAD_PASSES[f].m + 2) ** 2;
+const pointsOf = (f: WinogradFamily) => winogradPoints({ WM: WINOGRAD_PASSES[f].m });
 function tiles(g: ConvGeometry, f: WinogradFamily) {
   const m = WINOGRAD_PASSES[f].m;
-  return { TH: ceilDiv(g.OH, m), TW: ceilDiv(g.OW, m), T: winogradTiles(dimsOf(g, f)) };
+  return { TH: ceilDiv(g.OH, m), TW: ceilDiv(g.OW, m), T: winogradTiles(winogradDims(g, f)) };
 }
 
 /**
@@ -77,7 +77,7 @@ export function winogradWeights(w: Tensor, g: ConvGeometry, f: WinogradFamily = 
   runtime().launch(WINOGRAD_PASSES[f].weights, {
     uniforms: { count: g.CI * (g.CO / 4), CO4: g.CO / 4 },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
-    dims: dimsOf(g, f),
+    dims: winogradDims(g, f),
   });
   return u;
 }
@@ -88,7 +88,7 @@ export function winogradWeightsFlipped(w: Tensor, g: ConvGeometry, f: WinogradFa
   runtime().launch(WINOGRAD_PASSES[f].flipped, {
     uniforms: { count: g.CO * (g.CI / 4), CI4: g.CI / 4, CO: g.CO },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
-    dims: dimsOf(g, f),
+    dims: winogradDims(g, f),
   });
   return u;
 }
@@ -100,7 +100,7 @@ export function winogradInput(x: Tensor, g: ConvGeometry, f: WinogradFamily = 'w
   runtime().launch(WINOGRAD_PASSES[f].input, {
     uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL },
     bindings: { x: x.view('conv2d winograd'), v: v.view('conv2d winograd') },
-    dims: dimsOf(g, f),
+    dims: winogradDims(g, f),
   });
   return v;
 }
@@ -109,7 +109,7 @@ export function winogradInput(x: Tensor, g: ConvGeometry, f: WinogradFamily = 'w
 export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
   const { T } = tiles(g, f);
   const m = empty([pointsOf(f), T, g.CO]);
-  const dims = dimsOf(g, f);
+  const dims = winogradDims(g, f);
   runtime().launch('conv2d_winograd', {
     uniforms: { count: KERNELS.conv2d_winograd.invocations(dims), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, WINOGRAD_TILE.P), CB: g.CO / WINOGRAD_TILE.C },
     bindings: { v: v.view('conv2d winograd'), uw: u.view('conv2d winograd'), m: m.view('conv2d winograd') },
@@ -126,7 +126,7 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
     // With no bias any read-only buffer is bound in its place.
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd') },
-    dims: dimsOf(g, f),
+    dims: winogradDims(g, f),
     constants: { ACT: ACT[act] },
   });
   return y;
@@ -139,7 +139,7 @@ export function winogradGradDy(dy: Tensor, g: ConvGeometry, f: WinogradFamily = 
   runtime().launch(WINOGRAD_PASSES[f].gradDy, {
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW },
     bindings: { dy: dy.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw') },
-    dims: dimsOf(g, f),
+    dims: winogradDims(g, f),
   });
   return y;
 }
@@ -149,7 +149,7 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
   runtime().launch(WINOGRAD_PASSES[f].gradOutput, {
     uniforms: { count: g.CI * (g.CO / 4), KS },
     bindings: { part: part.view('conv2d winograd dw'), dw: dw.view('conv2d winograd dw') },
-    dims: { ...dimsOf(g, f), KS },
+    dims: { ...winogradDims(g, f), KS },
   });
   return dw;
 }
@@ -165,7 +165,7 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
   const v = saved ?? winogradInput(x, g, f);
   const y = winogradGradDy(dz, g, f);
   const part = empty([KS, P, g.CI, g.CO]);
-  const dims = { ...dimsOf(g, f), KS };
+  const dims = { ...winogradDims(g, f), KS };
   runtime().launch('conv2d_backward_filter_winograd', {
     uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: g.CI / WINOGRAD_TILE.R, CB: g.CO / WINOGRAD_TILE.C, tilesPer, P },
     bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
