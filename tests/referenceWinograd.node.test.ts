@@ -7,6 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RefTensor, conv2d, conv2dBackward, refTensor } from '../src/engine/reference.ts';
+import { tolerance as elementwiseTolerance } from '../src/engine/ops/elementwise.ts';
+import { winogradInputTolerance } from '../src/lab/cases.ts';
 import { F2, F4, type WinogradScheme, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
 
 function rand(shape: number[], seed: number): RefTensor {
@@ -96,6 +98,49 @@ describe('Winograd references', () => {
     const ours = worstError(F4), theirs = worstError(lavin);
     expect(ours).toBeLessThan(0.6 * theirs);
     expect(ours).toBeGreaterThan(0); // float32 did round: the comparison measured something
+  });
+
+  // The input pass's tolerance (src/lab/cases.ts): F4's B^T has absolute row sums up to 14, so a
+  // V value near 0 can be the cancellation of terms summing to 196 in size, and its float32
+  // rounding is set by those terms, not by V. Here B^T d B is evaluated as the shader's bt()
+  // writes it (each operation rounded to float32, no fused multiply-adds) on 4000 patches in
+  // [-1, 1]: the error stays inside 4 u L^2, and breaks the elementwise tolerance (1e-6 + 1e-5 |V|)
+  // that the pass had, as an H200 did at the presets' shapes.
+  it("F(4x4, 3x3)'s input transform rounds within 4 u L^2, beyond the elementwise tolerance", () => {
+    const f = Math.fround;
+    const bt = (d: number[]) => {
+      const p = f(d[1] - d[3]), q = f(d[2] - d[4]);
+      return [
+        f(f(f(2 * f(d[0] + d[4])) - f(3 * p)) - f(4 * d[2])),
+        f(f(f(2 * f(d[4] - d[1])) + d[2]) + f(5 * d[3])),
+        f(f(f(5 * d[2]) - f(2 * f(d[1] + d[4]))) - d[3]),
+        f(f(2 * p) + q),
+        f(p - f(2 * q)),
+        f(f(f(2 * f(d[1] + d[5])) - f(3 * q)) - f(4 * d[3])),
+      ];
+    };
+    const PATCHES = 4000;
+    const data = rand([PATCHES, 36], 11).data.map(f);
+    let worst = 0, worstElementwise = 0;
+    for (let t = 0; t < PATCHES; t++) {
+      const d = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => data[t * 36 + 6 * i + j]));
+      const e = [0, 1, 2, 3, 4, 5].map((j) => bt(d.map((row) => row[j]))); // e[j][r] = (B^T d)[r][j]
+      for (let r = 0; r < 6; r++) {
+        const got = bt(e.map((col) => col[r]));
+        for (let c = 0; c < 6; c++) {
+          let want = 0;
+          for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) want += F4.BT[r][i] * d[i][j] * F4.BT[c][j];
+          const err = Math.abs(got[c] - want);
+          worst = Math.max(worst, err);
+          worstElementwise = Math.max(worstElementwise, err / (elementwiseTolerance.atol + elementwiseTolerance.rtol * Math.abs(want)));
+        }
+      }
+    }
+    const tol = winogradInputTolerance(F4);
+    expect(tol.atol).toBeCloseTo(4 * 2 ** -24 * 14 * 14, 12);
+    expect(winogradInputTolerance(F2).atol).toBeLessThanOrEqual(elementwiseTolerance.atol); // F2: no looser than before
+    expect(worst).toBeLessThan(tol.atol);
+    expect(worstElementwise).toBeGreaterThan(1);
   });
 
   it('a swapped transform is caught: the comparison can fail', () => {
