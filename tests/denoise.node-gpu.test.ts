@@ -272,7 +272,7 @@ describe('npm run train -- --resume NAME', () => {
     const name = 'test-resume-blind';
     try {
       const { stdout } = await exec('node', ['cli/run.mjs', 'cli/train.ts', '--backend', 'node', '--resume', 'dncnn_b_gray_blind', '--epochs', '1', '--steps', '1',
-        '--batch', '2', '--patch', '40', '--limit', '4', '--test', 'none', '--name', name], { timeout: 300_000 });
+        '--batch', '2', '--patch', '40', '--limit', '4', '--test', 'none', '--tune', 'off', '--name', name], { timeout: 300_000 });
       expect(stdout).toMatch(/resumed from dncnn_b_gray_blind\.safetensors at epoch 0/);
       const m = /^epoch 1: .*val PSNR ([\d.]+) dB/m.exec(stdout);
       expect(m, stdout).not.toBeNull();
