@@ -111,8 +111,7 @@ const SPECS: ConvSpec[] = [
   // and a partial one), 5 x 8 a last row of tiles of 1 row.
   { N: 2, H: 9, W: 11, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
   { N: 1, H: 7, W: 10, CI: 12, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: false },
-  // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles (winograd4:
-  // 2 slices of 64)
+  // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles
   { N: 2, H: 32, W: 32, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
 ];
 

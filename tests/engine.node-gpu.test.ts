@@ -78,16 +78,18 @@ describe('training under Node', () => {
 });
 
 describe("Winograd's forward hands x's transformed input to the weight gradient (src/engine/ops/conv2d.ts)", () => {
-  // N 2, 6 x 7, 32 -> 32 channels: the winograd families serve all three roles.
+  // N 2, 6 x 7, 32 -> 32 channels: winograd serves all three roles (winograd4 has no weight gradient).
   const g = { N: 2, H: 6, W: 7, CI: 32, OH: 6, OW: 7, CO: 32, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 };
   const rng = new Rng(3);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
   const [xs, ws, dys] = [rand(2 * 6 * 7 * 32), rand(9 * 32 * 32), rand(2 * 6 * 7 * 32)];
 
-  // The same for both Winograd families (their own input, flipped-weights and dy passes).
+  it('winograd4 shares nothing: its weight gradient runs another family', () => {
+    expect(sharesWinogradInput('winograd4', g)).toBe(false);
+  });
+
   for (const [family, input, flipped, dwPass] of [
     ['winograd', 'conv2d_winograd_input', 'conv2d_transpose_winograd', 'conv2d_backward_filter_winograd'],
-    ['winograd4', 'conv2d_winograd4_input', 'conv2d_transpose_winograd4', 'conv2d_backward_filter_winograd4_dy'],
   ] as const) {
     it(`${family}: one input pass fewer per layer, the same dw as transforming x again, and nothing left behind`, async () => {
       const rt = runtime();

@@ -55,7 +55,8 @@ const F4_AT = [[1, 1, 1, 8, 1, 0], [0, 1, -1, 4, -2, 0], [0, 1, 1, 2, 4, 0], [0,
  * the rounding error of Lavin & Gray's 0, 1, -1, 2, -2 (the points Barabasz et al., "Error
  * analysis and improving the accuracy of Winograd convolution for deep neural networks", 2020,
  * recommend); rows scaled so that B^T is integer and A^T's columns at 1/2 and -2 mirror each other.
- * Its weight gradient: H = A, C^T = G^T.
+ * Its weight gradient F(3x3, 4x4): H = A, C^T = G^T; no kernel runs it (it rounds about 6x as much
+ * as F(3x3, 2x2): tests/referenceWinograd.node.test.ts), the reference keeps it for that comparison.
  */
 export const F4: WinogradScheme = {
   m: 4, a: 6,

@@ -168,16 +168,19 @@ function winogradPassCases(f: WinogradFamily, s: refWino.WinogradScheme): Record
       reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW, s),
       ...noTfjs,
     },
-    // Three slices of partial products; each tap a sum over the points of sums of 3 (the conv tolerance, as above).
-    [pass.gradOutput]: {
-      tol: convTol,
-      inputs: (d, rng) => ({ part: rand(rng, [3, P, d.CI, d.CO]) }),
-      run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3, f),
-      reference: (a) => refWino.winogradGradOutput(a.part, s),
-      ...noTfjs,
-    },
   };
 }
+
+/** winograd's weight-gradient output pass (winograd4 has no weight gradient: src/engine/kernels.ts). */
+const winogradGradOutputCase: Omit<KernelCase, 'kernel'> = {
+  // Three slices of partial products; each tap a sum over the points of sums of 3 (the conv tolerance, as above).
+  tol: convTol,
+  inputs: (d, rng) => ({ part: rand(rng, [3, 16, d.CI, d.CO]) }),
+  run: (t, d) => winogradGradOutput(t.part, empty([3, 3, d.CI, d.CO]), geom(d), 3),
+  reference: (a) => refWino.winogradGradOutput(a.part, refWino.F2),
+  tfjs: null,
+  noTfjs: NO_WINOGRAD_IN_TFJS,
+};
 
 const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   conv2d_bias_grad: {
@@ -252,10 +255,11 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
-  // Both families' input, output and weight-gradient output passes (winograd4's weights, flipped
-  // weights and dy passes are the rows that stand for it: checked through the conv, convCase).
+  // Both families' input and output passes, and winograd's weight-gradient output pass (winograd4's
+  // weights and flipped weights passes are the rows that stand for it: checked through the conv, convCase).
   ...winogradPassCases('winograd', refWino.F2),
   ...winogradPassCases('winograd4', refWino.F4),
+  [WINOGRAD_PASSES.winograd.gradOutput]: winogradGradOutputCase,
   accumulate: {
     tol: ewTol,
     inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),

@@ -1,7 +1,7 @@
 // conv2d_backward_filter_winograd: the weight gradient of a 3x3 stride-1 conv by Winograd
 // F(3x3, 2x2): each 2x2 tile of dy, as a filter over its 4x4 input patch, gives its share of all 9
-// taps of dw with 16 multiply-adds per (ci, co) instead of 36 (and, with P = 36 points, the product
-// pass of F(3x3, 4x4): conv2d_backward_filter_winograd4_dy.wgsl). Same maths as
+// taps of dw with 16 multiply-adds per (ci, co) instead of 36 (P = 16 points; F(3x3, 4x4), 36
+// points, rounds too much for the conv tolerance and has no kernel). Same maths as
 // conv2d_backward_filter.wgsl:
 //   dw[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh+kh-PT, ow+kw-PL, ci] * dy[n,oh,ow,co]
 // in four passes: conv2d_winograd_input.wgsl (V = B^T d B of x, as the forward),
@@ -15,13 +15,13 @@
 // Precision: float32; each slice sums tilesPer products per point (split-K as the tiled weight
 //   gradient, src/engine/ops/convLaunch.ts), the slices are added in order.
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0; otherwise another family.
-// Layouts: v [P,T,CI] (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2 or 4), yw [P,T,CO/4] vec4,
+// Layouts: v [P,T,CI] (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2), yw [P,T,CO/4] vec4,
 //   part [KS,P,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 v (read), 2 yw (read), 3 part (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = KS*P*IB*CB invocations: IB = CI/8 input
 //   channel blocks, CB = CO/8 output channel blocks (fastest).
 // Cost: the weight gradient's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it; this pass does
-//   2*P*T*CI*CO (4/9 of it at even sizes, 1/4 with P = 36 at multiples of 4). Each invocation reads 2 floats of V and 2 vec4 of Y per
+//   2*P*T*CI*CO (4/9 of it at even sizes). Each invocation reads 2 floats of V and 2 vec4 of Y per
 //   tile and writes 256 bytes.
 // Backward: none (a gradient kernel).
 enable subgroups;

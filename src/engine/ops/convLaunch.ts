@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { type WinogradFamily, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -214,7 +214,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (isWinograd(k.variant)) return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g, k.variant), saved, k.variant);
+  if (k.variant === 'winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g), saved);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
@@ -236,8 +236,8 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
  * each) in KS slices of tilesPer, as the tiled kernels' split (splitRows: enough for SPLIT_TARGET
  * invocations over its a*a x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
  */
-export function winogradFilterSplit(g: ConvGeometry, f: WinogradFamily = 'winograd'): { KS: number; tilesPer: number } {
-  const d = winogradDims(g, f);
+export function winogradFilterSplit(g: ConvGeometry): { KS: number; tilesPer: number } {
+  const d = winogradDims(g, 'winograd');
   const T = winogradTiles(d);
   const { KS, rowsPer } = splitRows(T, Math.floor((d.WM * d.WM * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
   return { KS, tilesPer: rowsPer };

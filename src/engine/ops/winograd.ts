@@ -11,14 +11,16 @@
  * (T = N * ceil(OH/m) * ceil(OW/m) tiles). The input gradient of such a conv is a 3x3 stride-1 conv
  * too (adjointGeometry): of dy, with the filters flipped and transposed (conv2d_transpose_winograd*
  * takes them to the domain) and the padding 2 - PT, 2 - PL; the other three passes are the same.
- * The weight gradient is Winograd F(3x3, m x m) over the same tiles (winogradFilterGrad): x's V as
- * above, dy's tiles to the domain (conv2d_backward_filter_winograd*_dy), a*a products summed over
- * the tiles in split-K slices (conv2d_backward_filter_winograd, both families), and the slices
- * added and taken back to the 3x3 taps (conv2d_backward_filter_winograd*_output). Where the forward
- * ran these passes too, its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts),
- * which then skips its first. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer
- * bytes, at a few times its float32 rounding (within the conv tolerance); which one runs is the
- * autotuner's choice. The float64 references of each pass are in src/engine/referenceWinograd.ts.
+ * winograd's weight gradient is Winograd F(3x3, 2x2) over the same tiles (winogradFilterGrad): x's
+ * V as above, dy's tiles to the domain (conv2d_backward_filter_winograd_dy), 16 products summed
+ * over the tiles in split-K slices (conv2d_backward_filter_winograd), and the slices added and
+ * taken back to the 3x3 taps (conv2d_backward_filter_winograd_output). Where the forward ran these
+ * passes too, its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts), which then
+ * skips its first. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer bytes, at a few
+ * times its float32 rounding (within the conv tolerance); which one runs is the autotuner's
+ * choice. winograd4 has no weight gradient: F(3x3, 4x4) went over the conv tolerance at DnCNN's
+ * 64->64 layer (166% on SwiftShader, 97% on an H200), where F(3x3, 2x2) and the direct kernels
+ * used 25-47%; the tuner takes another family for that role. The float64 references of each pass are in src/engine/referenceWinograd.ts.
  * The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
  * passes are recorded.
  */
@@ -34,9 +36,9 @@ export const WINOGRAD_PASSES = {
     m: 2, weights: 'conv2d_winograd_weights', flipped: 'conv2d_transpose_winograd', input: 'conv2d_winograd_input', output: 'conv2d_winograd_output',
     gradDy: 'conv2d_backward_filter_winograd_dy', gradOutput: 'conv2d_backward_filter_winograd_output',
   },
+  // No weight gradient (kernels.ts): F(3x3, 4x4) rounds too much for the conv tolerance.
   winograd4: {
     m: 4, weights: 'conv2d_winograd4_weights', flipped: 'conv2d_transpose_winograd4', input: 'conv2d_winograd4_input', output: 'conv2d_winograd4_output',
-    gradDy: 'conv2d_backward_filter_winograd4_dy', gradOutput: 'conv2d_backward_filter_winograd4_output',
   },
 } as const;
 
@@ -132,8 +134,9 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
   return y;
 }
 
-/** dy [N, OH, OW, CO] -> Y [a*a, T, CO]: conv2d_backward_filter_winograd*_dy. */
-export function winogradGradDy(dy: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+/** dy [N, OH, OW, CO] -> Y [16, T, CO]: conv2d_backward_filter_winograd_dy. */
+export function winogradGradDy(dy: Tensor, g: ConvGeometry): Tensor {
+  const f = 'winograd';
   const { TH, TW, T } = tiles(g, f);
   const y = empty([pointsOf(f), T, g.CO]);
   runtime().launch(WINOGRAD_PASSES[f].gradDy, {
@@ -144,8 +147,9 @@ export function winogradGradDy(dy: Tensor, g: ConvGeometry, f: WinogradFamily = 
   return y;
 }
 
-/** part [KS, a*a, CI, CO] -> dw [3, 3, CI, CO] (the slices added, back to the taps): conv2d_backward_filter_winograd*_output. */
-export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS: number, f: WinogradFamily = 'winograd'): Tensor {
+/** part [KS, 16, CI, CO] -> dw [3, 3, CI, CO] (the slices added, back to the taps): conv2d_backward_filter_winograd_output. */
+export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS: number): Tensor {
+  const f = 'winograd';
   runtime().launch(WINOGRAD_PASSES[f].gradOutput, {
     uniforms: { count: g.CI * (g.CO / 4), KS },
     bindings: { part: part.view('conv2d winograd dw'), dw: dw.view('conv2d winograd dw') },
@@ -155,15 +159,17 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
 }
 
 /**
- * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by the four passes, the
- * products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses them).
+ * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by winograd's four passes,
+ * the products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses
+ * them). Only F(3x3, 2x2): winograd4 has no weight gradient (src/engine/kernels.ts says why).
  */
-export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null, f: WinogradFamily = 'winograd'): Tensor {
+export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null): Tensor {
+  const f = 'winograd';
   const { T } = tiles(g, f);
   const { KS, tilesPer } = split;
   const P = pointsOf(f);
   const v = saved ?? winogradInput(x, g, f);
-  const y = winogradGradDy(dz, g, f);
+  const y = winogradGradDy(dz, g);
   const part = empty([KS, P, g.CI, g.CO]);
   const dims = { ...winogradDims(g, f), KS };
   runtime().launch('conv2d_backward_filter_winograd', {
@@ -174,7 +180,7 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
   // Safe with the pending dispatches: later commands run after them. A saved V is its owner's.
   if (!saved) v.dispose();
   y.dispose();
-  winogradGradOutput(part, dw, g, KS, f);
+  winogradGradOutput(part, dw, g, KS);
   part.dispose();
   return dw;
 }
