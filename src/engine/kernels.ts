@@ -160,7 +160,7 @@ const wm4 = (d: Dims): Dims => ({ ...d, WM: 4 });
  * Register tiles of the Winograd product passes: conv2d_winograd's P tiles x C channels (its TP and
  * 4 * TC4), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
  */
-export const WINOGRAD_TILE = { P: 8, C: 8, R: 8 } as const;
+export const WINOGRAD_TILE = { P: 8, C: 8, R: 16 } as const;
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number; launcher?: string };
 
@@ -303,13 +303,13 @@ function convRows(): RowSpec[] {
     // slice of the pixel sum (as tiled).
     { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
-    // 16 matrix products over the tiles (one per point of the 4x4 domain), 8 x 8 channel pairs an
+    // 16 matrix products over the tiles (one per point of the 4x4 domain), 16 x 8 channel pairs an
     // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for
     // winograd's four passes (src/engine/ops/winograd.ts) and counts the weight gradient's FLOPs.
     // winograd4 has no weight gradient: F(3x3, 4x4) rounds 6x as much as F(3x3, 2x2) and went over
     // the conv tolerance at DnCNN's 64->64 layer (tests/referenceWinograd.node.test.ts).
-    { ...dw, name: 'conv2d_backward_filter_winograd', variant: 'winograd', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
-      perInvocationText: '8 x 8 channel pairs at one of the 16 points, over a slice of the tiles',
+    { ...dw, name: 'conv2d_backward_filter_winograd', variant: 'winograd', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 128,
+      perInvocationText: '16 x 8 channel pairs at one of the 16 points, over a slice of the tiles',
       invocations: (d) => (d.KS ?? 1) * winogradPoints(d) * cdiv(d.CI, WINOGRAD_TILE.R) * cdiv(d.CO, WINOGRAD_TILE.C) },
     // Its other passes: dy's tiles (an invocation per tile and 4 channels), and the slices added and
     // taken back to the 3x3 taps (per input channel and 4 output channels).

@@ -173,7 +173,7 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
   const part = empty([KS, P, g.CI, g.CO]);
   const dims = { ...winogradDims(g, f), KS };
   runtime().launch('conv2d_backward_filter_winograd', {
-    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: g.CI / WINOGRAD_TILE.R, CB: g.CO / WINOGRAD_TILE.C, tilesPer, P },
+    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: ceilDiv(g.CI, WINOGRAD_TILE.R), CB: g.CO / WINOGRAD_TILE.C, tilesPer, P },
     bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
     dims,
   });
