@@ -307,7 +307,7 @@ function convRows(): RowSpec[] {
     // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for
     // winograd's four passes (src/engine/ops/winograd.ts) and counts the weight gradient's FLOPs.
     // winograd4 has no weight gradient: F(3x3, 4x4) rounds 6x as much as F(3x3, 2x2) and went over
-    // the conv tolerance at DnCNN's 64->64 layer (tests/referenceWinograd.node.test.ts).
+    // the conv tolerance at DnCNN's 64->64 layer (tests/winogradRounding.node.test.ts).
     { ...dw, name: 'conv2d_backward_filter_winograd', variant: 'winograd', when: winogradDw, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 128,
       perInvocationText: '16 x 8 channel pairs at one of the 16 points, over a slice of the tiles',
       invocations: (d) => (d.KS ?? 1) * winogradPoints(d) * cdiv(d.CI, WINOGRAD_TILE.R) * cdiv(d.CO, WINOGRAD_TILE.C) },

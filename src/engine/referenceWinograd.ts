@@ -56,7 +56,7 @@ const F4_AT = [[1, 1, 1, 8, 1, 0], [0, 1, -1, 4, -2, 0], [0, 1, 1, 2, 4, 0], [0,
  * analysis and improving the accuracy of Winograd convolution for deep neural networks", 2020,
  * recommend); rows scaled so that B^T is integer and A^T's columns at 1/2 and -2 mirror each other.
  * Its weight gradient F(3x3, 4x4): H = A, C^T = G^T; no kernel runs it (it rounds about 6x as much
- * as F(3x3, 2x2): tests/referenceWinograd.node.test.ts), the reference keeps it for that comparison.
+ * as F(3x3, 2x2): tests/winogradRounding.node.test.ts), the reference keeps it for that comparison.
  */
 export const F4: WinogradScheme = {
   m: 4, a: 6,

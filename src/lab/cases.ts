@@ -140,7 +140,7 @@ const SIGMAS = [25, 25, 25];
  * a cancellation of terms up to L^2). 4 u L^2 bounds it: for F2 that is the elementwise atol
  * (9.5e-7 against 1e-6); F4's gain of 196 needs 4.7e-5. At the presets' shapes F4's worst is
  * 1.1e-5 on an H200 and 1.3e-5 on SwiftShader (`npm run check`), 3-4x the elementwise tolerance it
- * had, which only the suite's small shape stayed under (tests/referenceWinograd.node.test.ts).
+ * had, which only the suite's small shape stayed under (tests/winogradRounding.node.test.ts).
  */
 export function winogradInputTolerance(s: refWino.WinogradScheme) {
   const L = Math.max(...s.BT.map((row) => row.reduce((sum, c) => sum + Math.abs(c), 0)));
