@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KERNELS } from '../src/engine/kernels.ts';
-import { Adam, backward, conv2d, noGrad, requireGrad, runtime, tensor, Rng } from '../src/engine/index.ts';
+import { Adam, add, backward, conv2d, convTolerance, noGrad, requireGrad, runtime, tensor, Rng } from '../src/engine/index.ts';
 import { filterGrad, sharesWinogradInput } from '../src/engine/ops/convLaunch.ts';
 import { checkKernel } from '../src/lab/check.ts';
 import { smallDims } from '../src/lab/shapes.ts';
@@ -127,6 +127,66 @@ describe("Winograd's forward hands x's transformed input to the weight gradient 
       await rt.sync();
       expect(rt.stats.bytesInUse).toBe(before);
       for (const t of [x, w, dy]) t.dispose();
+    });
+  }
+});
+
+describe("a relu conv's backward folded into the next conv's Winograd input gradient (src/engine/ops/conv2d.ts)", () => {
+  // x -> conv1 (relu) -> y1 -> conv2 -> y2, 32 -> 32 channels, 6 x 7: winograd4 runs conv2's input
+  // gradient, whose output pass zeroes it where y1 <= 0; conv1 then skips its reluBackward pass.
+  // 'tiled' has no such pass: the same gradients the usual way.
+  const rng = new Rng(5);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+  const [xs, w1s, w2s, w3s, dys] = [rand(2 * 6 * 7 * 32), rand(9 * 32 * 32), rand(9 * 32 * 32), rand(9 * 32 * 32), rand(2 * 6 * 7 * 32)];
+
+  /**
+   * dw1, dw2 and the number of `binary` passes backward ran. With `also`, y1 feeds a second conv3
+   * (always tiled: an unmasked gradient) and the root is y2 + y3 ('after') or y3 + y2 ('before'),
+   * so that y1's gradient is a sum whose masked term comes first in one order or the other.
+   */
+  async function grads(variant: 'winograd4' | 'tiled', also?: 'before' | 'after') {
+    const rt = runtime();
+    const x = tensor(xs, [2, 6, 7, 32]);
+    const w1 = requireGrad(tensor(w1s, [3, 3, 32, 32]));
+    const w2 = requireGrad(tensor(w2s, [3, 3, 32, 32]));
+    const w3 = tensor(w3s, [3, 3, 32, 32]);
+    const dy = tensor(dys, [2, 6, 7, 32]);
+    const y1 = conv2d(x, w1, null, { activation: 'relu', variant });
+    const y2 = conv2d(y1, w2, null, { variant });
+    const y3 = also ? conv2d(y1, w3, null, { variant: 'tiled' }) : null;
+    const root = y3 ? (also === 'after' ? add(y2, y3) : add(y3, y2)) : y2;
+    const ran: string[] = [];
+    rt.onDispatch = (k) => { ran.push(k); };
+    try {
+      backward(root, dy);
+    } finally {
+      rt.onDispatch = null;
+    }
+    const out = { dw1: await w1.grad!.read(), dw2: await w2.grad!.read(), binary: ran.filter((k) => k === 'binary').length };
+    for (const t of [x, w1, w2, w3, dy, y1, y2, root, w1.grad!, w2.grad!, ...(y3 ? [y3] : [])]) t.dispose();
+    return out;
+  }
+
+  const share = (got: Float32Array, want: Float32Array) => {
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (convTolerance.atol + convTolerance.rtol * Math.abs(want[i])));
+    return worst;
+  };
+
+  it('no reluBackward pass for conv1, and the same weight gradients as the unfolded kernels', async () => {
+    const folded = await grads('winograd4'), plain = await grads('tiled');
+    expect(plain.binary).toBe(1); // conv1's reluBackward
+    expect(folded.binary).toBe(0);
+    expect(share(folded.dw1, plain.dw1)).toBeLessThan(1);
+    expect(share(folded.dw2, plain.dw2)).toBeLessThan(1);
+  });
+
+  for (const order of ['before', 'after'] as const) {
+    it(`y1's gradient also gets an unmasked term (conv3's, ${order}): the sum loses the mark and conv1 masks it`, async () => {
+      const folded = await grads('winograd4', order), plain = await grads('tiled', order);
+      expect(folded.binary).toBe(1);
+      expect(share(folded.dw1, plain.dw1)).toBeLessThan(1);
+      expect(share(folded.dw2, plain.dw2)).toBeLessThan(1);
     });
   }
 });

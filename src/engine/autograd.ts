@@ -92,6 +92,14 @@ export interface GradKernels {
   fill(shape: readonly number[], value: number): Tensor;
 }
 let kernels: GradKernels | null = null;
+
+/**
+ * Marks on gradients: an op may record that a gradient it returns already carries some later step
+ * (src/engine/ops/conv2d.ts: multiplied by (x > 0) for its input x, a relu's output, so that the relu's
+ * backward can be skipped). A sum keeps its mark only where both terms carry the same one; a copy
+ * or anything else has none, and the step then runs as usual.
+ */
+export const gradMarks = new WeakMap<Tensor, object>();
 export function setGradKernels(k: GradKernels): void { kernels = k; }
 
 /**
@@ -159,6 +167,10 @@ function accumulateInto(input: Tensor, g: Tensor, grads: Map<Tensor, Tensor>, k:
     return;
   }
   const have = grads.get(input);
-  if (have) { k.accumulate(have, g); g.dispose(); }
+  if (have) {
+    if (gradMarks.get(have) !== gradMarks.get(g)) gradMarks.delete(have);
+    k.accumulate(have, g);
+    g.dispose();
+  }
   else grads.set(input, g);
 }

@@ -235,7 +235,8 @@ function convRows(): RowSpec[] {
       invocations: (d) => d.count, flops: (d) => d.KS * d.count, bytes: (d) => 4 * ((d.KS + 1) * d.count + d.CO), reference: 'add', backward: [] },
     // conv2d_winograd's other passes: the weights (an invocation per input channel and 4 output
     // channels), the input tiles (per tile and 4 input channels) and the output tiles (per tile and
-    // 4 output channels, + bias, activated).
+    // 4 output channels, + bias, activated; in an input gradient, MASK zeroes values where the conv's
+    // input, a relu's output, is not positive, which reads y's size once more than the bytes below).
     { ...fwd, name: 'conv2d_winograd_weights', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
       invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => 42 * d.CI * d.CO, bytes: (d) => 4 * 25 * d.CI * d.CO, reference: 'winogradWeights', backward: [] },
     { ...fwd, name: 'conv2d_winograd_input', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '16 points x 4 channels',
@@ -245,7 +246,7 @@ function convRows(): RowSpec[] {
       invocations: (d) => winogradTiles(d) * cdiv(d.CO, 4), flops: (d) => 28 * winogradTiles(d) * d.CO,
       bytes: (d) => 4 * 16 * winogradTiles(d) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
     // winograd4's input tiles (per 4x4 tile and 4 input channels) and output tiles (per tile and 4
-    // output channels, + bias, activated).
+    // output channels, + bias, activated, MASK as winograd's).
     { ...fwd, name: 'conv2d_winograd4_input', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 144, perInvocationText: '36 points x 4 channels',
       invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CI, 4), flops: (d) => 336 * winogradTiles(wm4(d)) * d.CI,
       bytes: (d) => xBytes(d) + 4 * 36 * winogradTiles(wm4(d)) * d.CI, reference: 'winogradInput', backward: [] },

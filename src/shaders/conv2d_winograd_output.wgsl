@@ -7,7 +7,8 @@
 //   read-only buffer may be bound to it).
 // Requires (as conv2d_winograd.wgsl): KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0.
 // Layouts: m [16,T,CO/4] vec4 (T = N*TH*TW), b [CO/4] vec4, y [N,OH,OW,CO/4] vec4, row-major.
-// Bindings: 0 uniform U, 1 m (read), 2 b (read), 3 y (read_write).
+// Bindings: 0 uniform U, 1 m (read), 2 b (read), 3 y (read_write), 4 mask (read, [N,OH,OW,CO/4]
+//   vec4; read only when MASK: any read-only buffer otherwise).
 // Dispatch: ceil(T * CO/4 / WG) workgroups, folded; one invocation per (tile, 4 output channels).
 // Cost: 28 * T * CO FLOP, 4 * (16*T*CO + N*OH*OW*CO + CO) bytes.
 // Backward: none of its own: it is part of conv2d_winograd.wgsl's forward, whose backward it shares.
@@ -15,6 +16,9 @@ struct U { count: u32, OH: u32, OW: u32, CO4: u32, TH: u32, TW: u32, hasBias: u3
 
 override WG: u32 = 64u;
 override ACT: u32 = 0u;
+// MASK: the input gradient of a conv whose input x came out of a relu: each value kept where
+// mask (= x) > 0, else 0 (the relu's backward, done here rather than in a pass of its own).
+override MASK: bool = false;
 // ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
 const ACT_NONE: u32 = 0u;
 const ACT_RELU: u32 = 1u;
@@ -24,6 +28,7 @@ const ACT_SIGMOID: u32 = 2u;
 @group(0) @binding(1) var<storage, read> m: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4f>;
+@group(0) @binding(4) var<storage, read> mask: array<vec4f>;
 
 fn activate(z: vec4f) -> vec4f {
   switch ACT {
@@ -34,6 +39,13 @@ fn activate(z: vec4f) -> vec4f {
     }
     case ACT_NONE, default: { return z; }
   }
+}
+
+/** y's value at vec4 index i: activated, then (MASK) zero where the mask is not positive. */
+fn finish(i: u32, z: vec4f) -> vec4f {
+  let a = activate(z);
+  if (MASK) { return select(vec4f(0.0), a, mask[i] > vec4f(0.0)); }
+  return a;
 }
 
 @compute @workgroup_size(WG)
@@ -60,10 +72,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let oh = 2u * ty;
   let ow = 2u * tx;
   let p = (n * u.OH + oh) * u.OW + ow;
-  y[p * u.CO4 + c4] = activate(bias + a00 + a01 + a02);
-  if (ow + 1u < u.OW) { y[(p + 1u) * u.CO4 + c4] = activate(bias + a01 - a02 - a03); }
+  y[p * u.CO4 + c4] = finish(p * u.CO4 + c4, bias + a00 + a01 + a02);
+  if (ow + 1u < u.OW) { y[(p + 1u) * u.CO4 + c4] = finish((p + 1u) * u.CO4 + c4, bias + a01 - a02 - a03); }
   if (oh + 1u < u.OH) {
-    y[(p + u.OW) * u.CO4 + c4] = activate(bias + a10 + a11 + a12);
-    if (ow + 1u < u.OW) { y[(p + u.OW + 1u) * u.CO4 + c4] = activate(bias + a11 - a12 - a13); }
+    y[(p + u.OW) * u.CO4 + c4] = finish((p + u.OW) * u.CO4 + c4, bias + a10 + a11 + a12);
+    if (ow + 1u < u.OW) { y[(p + u.OW + 1u) * u.CO4 + c4] = finish((p + u.OW + 1u) * u.CO4 + c4, bias + a11 - a12 - a13); }
   }
 }

@@ -11,18 +11,20 @@
  *
  * where a transposed conv uses the geometry of the conv it is the adjoint of (its output is that
  * conv's input), and its Keras weight [KH,KW,Cout_t,Cin_t] is that conv's weight [KH,KW,CI,CO].
- * A fused activation is undone first: dz = activationBackward(act, dy, y) from the saved output y.
+ * A fused activation is undone first: dz = activationBackward(act, dy, y) from the saved output y,
+ * except where a relu's is already done: a later conv's Winograd input gradient for y zeroes it
+ * where y <= 0 in its output pass (MASK) and marks it (gradMarks, src/engine/autograd.ts).
  *
  * The four launches and their split-K passes are in src/engine/ops/convLaunch.ts (the Winograd
  * passes in src/engine/ops/winograd.ts). Kernels: src/shaders/conv2d*.wgsl, one file per family and
  * role (naive, tiled, shared, wide, narrow, quad, window, winograd, winograd4); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
-import { isGradEnabled, record } from '../autograd.ts';
+import { gradMarks, isGradEnabled, record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
 import { activationBackward } from './elementwise.ts';
 import { FAMILIES, type Family } from '../kernels.ts';
-import { biasGrad, convForward, convTranspose, filterGrad, sharesWinogradInput } from './convLaunch.ts';
+import { biasGrad, convForward, convTranspose, filterGrad, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
@@ -40,6 +42,27 @@ import { biasGrad, convForward, convTranspose, filterGrad, sharesWinogradInput }
 export const tolerance = { atol: 2e-4, rtol: 1e-4 };
 
 export type ConvPadding = 'same' | 'valid';
+
+/**
+ * The outputs of convs activated by relu. A later conv's input gradient for such an input x can be
+ * zeroed where x <= 0 in its own last pass (masksInputGrad), which is the relu's backward: it then
+ * marks the gradient (gradMarks) and the conv that made x skips its `binary` reluBackward pass.
+ */
+const reluOutputs = new WeakSet<Tensor>();
+
+/** The gradient at z = act(pre), given dy and y = z: dy itself where dy is already masked by y. */
+function preActivationGrad(act: ConvActivation, dy: Tensor, y: Tensor): Tensor {
+  if (act === 'none' || (act === 'relu' && gradMarks.get(dy) === y)) return dy;
+  return activationBackward(act, dy, y);
+}
+
+/** dx of the conv g from dz, masked for x where x is a relu's output and the kernel can. */
+function inputGrad(x: Tensor, dz: Tensor, w: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
+  const mask = reluOutputs.has(x) && masksInputGrad(variant, g) ? x : null;
+  const dx = convTranspose(dz, w, null, g, 'none', variant, mask);
+  if (mask) gradMarks.set(dx, mask);
+  return dx;
+}
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
 /**
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
@@ -159,9 +182,10 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   let v: Tensor | null = null;
   const keep = isGradEnabled() && w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
   const y = convForward(x, w, b, g, act, variant, keep);
+  if (act === 'relu') reluOutputs.add(y);
   return record(y, op, [x, w, b], (dy) => {
-    const dz = act === 'none' ? dy : activationBackward(act, dy, y);
-    const dx = x.requiresGrad ? convTranspose(dz, w, null, g, 'none', variant) : null;
+    const dz = preActivationGrad(act, dy, y);
+    const dx = x.requiresGrad ? inputGrad(x, dz, w, g, variant) : null;
     const dw = w.requiresGrad ? filterGrad(x, dz, g, variant, v) : null;
     const db = b?.requiresGrad ? biasGrad(dz) : null;
     if (dz !== dy) dz.dispose();
@@ -184,8 +208,9 @@ export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Co
   // The adjoint conv: [N,OH_t,OW_t,Cout_t] -> [N,H,W,Cin_t] with weights [KH,KW,Cout_t,Cin_t].
   const g: ConvGeometry = { N, H: gh.out, W: gw.out, CI: COt, OH: H, OW: W, CO: CIt, KH, KW, S, PT: gh.pad, PL: gw.pad };
   const y = convTranspose(x, w, b, g, act, variant);
+  if (act === 'relu') reluOutputs.add(y);
   return record(y, op, [x, w, b], (dy) => {
-    const dz = act === 'none' ? dy : activationBackward(act, dy, y);
+    const dz = preActivationGrad(act, dy, y);
     const dx = x.requiresGrad ? convForward(dz, w, null, g, 'none', variant) : null;
     const dw = w.requiresGrad ? filterGrad(dz, x, g, variant) : null;
     const db = b?.requiresGrad ? biasGrad(dz) : null;

@@ -28,6 +28,14 @@ function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
 }
 
 /**
+ * Whether the conv g's input gradient (convTranspose) can zero its result where a mask is not
+ * positive, in its last pass: the Winograd families' output pass (MASK) can.
+ */
+export function masksInputGrad(variant: ConvVariant, g: ConvGeometry): boolean {
+  return isWinograd(family(variant, 'input-grad', g));
+}
+
+/**
  * Whether the conv g runs the same Winograd family forward and in its weight gradient: then the
  * forward's transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's
  * `saved`), which would otherwise compute it again.
@@ -137,9 +145,10 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
  * y [N,H,W,CI]. conv2d's dx (no bias, no activation) and Keras Conv2DTranspose's forward.
  * Tiled: conv2d_transpose_tiled (vec4 over the reduction CO) when CO % 4 == 0, else the scalar one.
  */
-export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant): Tensor {
+export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, mask: Tensor | null = null): Tensor {
   const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
-  if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant);
+  if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant, mask);
+  if (mask) throw new ShapeError(`convTranspose: ${k.name} takes no mask (masksInputGrad says which kernels do)`);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };

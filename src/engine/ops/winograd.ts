@@ -121,15 +121,16 @@ export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: Winog
 }
 
 /** M [a*a, T, CO], b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd*_output. */
-export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd'): Tensor {
+export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null): Tensor {
   const { TH, TW, T } = tiles(g, f);
   const y = empty([g.N, g.OH, g.OW, g.CO]);
   runtime().launch(WINOGRAD_PASSES[f].output, {
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
     // With no bias any read-only buffer is bound in its place.
-    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd') },
+    // Likewise with no mask (MASK off).
+    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
     dims: winogradDims(g, f),
-    constants: { ACT: ACT[act] },
+    constants: { ACT: ACT[act], MASK: mask ? 1 : 0 },
   });
   return y;
 }
@@ -197,19 +198,19 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
  * The adjoint of the conv g (x [N,OH,OW,CO] -> y [N,H,W,CI] = act(b + conv(x, w flipped and
  * transposed))): conv2d's input gradient, conv2dTranspose's forward at stride 1.
  */
-export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd'): Tensor {
-  return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f);
+export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null): Tensor {
+  return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f, undefined, mask);
 }
 
 /** The last three passes of the conv g, for its filters u already in the domain (released here). */
-function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void): Tensor {
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void, mask: Tensor | null = null): Tensor {
   const v = winogradInput(x, g, f);
   const m = winogradProducts(v, u, g, f);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
   if (keep) keep(v);
   else v.dispose();
-  const y = winogradOutput(m, b, g, act, f);
+  const y = winogradOutput(m, b, g, act, f, mask);
   m.dispose();
   return y;
 }
