@@ -43,26 +43,6 @@ export const tolerance = { atol: 2e-4, rtol: 1e-4 };
 
 export type ConvPadding = 'same' | 'valid';
 
-/**
- * The outputs of convs activated by relu. A later conv's input gradient for such an input x can be
- * zeroed where x <= 0 in its own last pass (masksInputGrad), which is the relu's backward: it then
- * marks the gradient (gradMarks) and the conv that made x skips its `binary` reluBackward pass.
- */
-const reluOutputs = new WeakSet<Tensor>();
-
-/** The gradient at z = act(pre), given dy and y = z: dy itself where dy is already masked by y. */
-function preActivationGrad(act: ConvActivation, dy: Tensor, y: Tensor): Tensor {
-  if (act === 'none' || (act === 'relu' && gradMarks.get(dy) === y)) return dy;
-  return activationBackward(act, dy, y);
-}
-
-/** dx of the conv g from dz, masked for x where x is a relu's output and the kernel can. */
-function inputGrad(x: Tensor, dz: Tensor, w: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
-  const mask = reluOutputs.has(x) && masksInputGrad(variant, g) ? x : null;
-  const dx = convTranspose(dz, w, null, g, 'none', variant, mask);
-  if (mask) gradMarks.set(dx, mask);
-  return dx;
-}
 export type ConvActivation = 'none' | 'relu' | 'sigmoid';
 /**
  * Kernel family: 'naive', 'tiled' (register tiles), 'shared' or 'shared64' (workgroup-memory tiles;
@@ -163,6 +143,27 @@ function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: Con
 }
 
 // ---- the ops ----------------------------------------------------------------------------------
+
+/**
+ * The outputs of convs activated by relu. A later conv's input gradient for such an input x can be
+ * zeroed where x <= 0 in its own last pass (masksInputGrad), which is the relu's backward: it then
+ * marks the gradient (gradMarks) and the conv that made x skips its `binary` reluBackward pass.
+ */
+const reluOutputs = new WeakSet<Tensor>();
+
+/** The gradient at z = act(pre), given dy and y = z: dy itself where dy is already masked by y. */
+function preActivationGrad(act: ConvActivation, dy: Tensor, y: Tensor): Tensor {
+  if (act === 'none' || (act === 'relu' && gradMarks.get(dy) === y)) return dy;
+  return activationBackward(act, dy, y);
+}
+
+/** dx of the conv g from dz, masked for x where x is a relu's output and the kernel can. */
+function inputGrad(x: Tensor, dz: Tensor, w: Tensor, g: ConvGeometry, variant: ConvVariant): Tensor {
+  const mask = reluOutputs.has(x) && masksInputGrad(variant, g) ? x : null;
+  const dx = convTranspose(dz, w, null, g, 'none', variant, mask);
+  if (mask) gradMarks.set(dx, mask);
+  return dx;
+}
 
 /**
  * 2-D convolution (cross-correlation, as TensorFlow): x [N,H,W,Cin], w [KH,KW,Cin,Cout],

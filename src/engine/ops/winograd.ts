@@ -20,8 +20,8 @@
  * times its float32 rounding (within the conv tolerance); which one runs is the autotuner's
  * choice. winograd4 has no weight gradient: F(3x3, 4x4) went over the conv tolerance at DnCNN's
  * 64->64 layer (166% on SwiftShader, 97% on an H200), where F(3x3, 2x2) and the direct kernels
- * used 25-47%; the tuner takes another family for that role. The float64 references of each pass are in src/engine/referenceWinograd.ts.
- * The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
+ * used 25-47%; the tuner takes another family for that role. The float64 references of each
+ * pass are in src/engine/referenceWinograd.ts. The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
  * passes are recorded.
  */
 import { ACT, KERNELS, WINOGRAD_TILE, winogradPoints, winogradTiles } from '../kernels.ts';
