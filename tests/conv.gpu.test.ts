@@ -16,8 +16,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -213,7 +213,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -317,6 +317,8 @@ describe('kernel selection', () => {
         winograd8: run(8, { variant: 'winograd' }),
         winograd4_32: run(32, { variant: 'winograd4' }),
         winograd4_8: run(8, { variant: 'winograd4' }),
+        winograd4t16_32: run(32, { variant: 'winograd4-t16' }),
+        winograd4t16_8: run(8, { variant: 'winograd4-t16' }),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -356,6 +358,9 @@ describe('kernel selection', () => {
     // winograd4: the same passes at F(4x4, 3x3) (the product pass is conv2d_winograd's, at 36 points).
     expect(r.winograd4_32).toBe('conv2d_winograd4_weights conv2d_winograd4_input conv2d_winograd conv2d_winograd4_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     expect(r.winograd4_8).toBe(r.tiled4);
+    // winograd4-t16: winograd4's passes with the 16-tile product pass in place of conv2d_winograd.
+    expect(r.winograd4t16_32).toBe(r.winograd4_32.replace(' conv2d_winograd ', ' conv2d_winograd_t16 '));
+    expect(r.winograd4t16_8).toBe(r.tiled4);
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -460,10 +465,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'auto', got 'fast'",
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
 import { filterGradSplit } from '../src/engine/ops/convLaunch.ts';
-import { CODE_TABLES, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, WINOGRAD_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
+import { CODE_TABLES, DERIVED, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, WINOGRAD_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
 import * as referenceWinograd from '../src/engine/referenceWinograd.ts';
@@ -136,8 +136,8 @@ describe('the kernel table', () => {
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 1 }, none)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'narrow']);
     expect(familiesFor('conv2d', 'weight-grad', a, none)).toEqual(['naive', 'tiled', 'wide']);
     // quad: only on a device with subgroups, and only at 32-channel multiples (dx: of CI).
-    expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad', 'winograd', 'winograd4']);
-    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad', 'winograd', 'winograd4']);
+    expect(familiesFor('conv2d', 'forward', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'wide', 'quad', 'winograd', 'winograd4', 'winograd4-t16']);
+    expect(familiesFor('conv2d', 'input-grad', a, subgroups)).toEqual(['naive', 'tiled', 'shared', 'shared64', 'quad', 'winograd', 'winograd4', 'winograd4-t16']);
     expect(familiesFor('conv2d', 'weight-grad', a, subgroups)).toEqual(['naive', 'tiled', 'wide', 'quad', 'winograd']); // winograd4: no weight gradient
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 48 }, subgroups)).not.toContain('quad');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CI: 48 }, subgroups)).not.toContain('quad');
@@ -166,6 +166,15 @@ describe('the kernel table', () => {
       expect(familiesFor('conv2d', role, a, none)).not.toContain('winograd4');
       for (const d of [{ ...a, S: 2 }, { ...a, KH: 5, KW: 5 }, { ...a, CI: 12, CO: 48 }]) expect(familiesFor('conv2d', role, d, subgroups), role).not.toContain('winograd4');
     }
+    // winograd4-t16, a tile variant: offered wherever winograd4 is (its roles), and runs winograd4's rows.
+    for (const role of ['forward', 'input-grad', 'weight-grad'] as const) {
+      for (const d of [a, { ...a, S: 2 }, { ...a, CI: 12, CO: 48 }, { ...a, CI: 32, CO: 4 }]) {
+        for (const f of [none, subgroups]) expect(familiesFor('conv2d', role, d, f).includes('winograd4-t16'), role).toBe(familiesFor('conv2d', role, d, f).includes('winograd4'));
+      }
+    }
+    expect(pickKernel('conv2d', 'forward', 'winograd4-t16', a).name).toBe('conv2d_winograd4_weights');
+    expect(pickKernel('conv2d', 'input-grad', 'winograd4-t16', a).name).toBe('conv2d_transpose_winograd4');
+    expect(DERIVED['winograd4-t16']!.product).toBe('conv2d_winograd_t16');
   });
 
   it("the wide weight gradient's tile: WIDE_FILTER_TILE agrees with its WGSL constants BK, BN and BM", () => {
@@ -185,6 +194,8 @@ describe('the kernel table', () => {
   it('winograd: WINOGRAD_TILE agrees with the product passes\' TP, TR and 4 * TC4, and each pass\'s invocations cover its output', () => {
     const konst = (k: string) => Number(source('conv2d_winograd').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([konst('TP'), 4 * konst('TC4')]).toEqual([WINOGRAD_TILE.P, WINOGRAD_TILE.C]);
+    const t16 = (k: string) => Number(source('conv2d_winograd_t16').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
+    expect([t16('TP'), 4 * t16('TC4')]).toEqual([WINOGRAD_TILE.P16, WINOGRAD_TILE.C]);
     const dwConst = (k: string) => Number(source('conv2d_backward_filter_winograd').match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([dwConst('TR'), 4 * dwConst('TC4')]).toEqual([WINOGRAD_TILE.R, WINOGRAD_TILE.C]);
     const d = CONV_SHAPES[0];
@@ -200,6 +211,7 @@ describe('the kernel table', () => {
     const T4 = 16 * 10 * 10;
     const d4 = { ...d, WM: 4 };
     expect(KERNELS.conv2d_winograd.invocations(d4) * KERNELS.conv2d_winograd.perInvocation).toBe(36 * T4 * d.CO);
+    expect(KERNELS.conv2d_winograd_t16.invocations(d4) * KERNELS.conv2d_winograd_t16.perInvocation).toBe(36 * T4 * d.CO);
     expect(KERNELS.conv2d_winograd4_input.invocations(d) * KERNELS.conv2d_winograd4_input.perInvocation).toBe(36 * T4 * d.CI);
     expect(KERNELS.conv2d_winograd4_output.invocations(d) * KERNELS.conv2d_winograd4_output.perInvocation).toBe(d.N * d.OH * d.OW * d.CO);
     expect(KERNELS.conv2d_winograd4_weights.invocations(d) * KERNELS.conv2d_winograd4_weights.perInvocation).toBe(36 * d.CI * d.CO);

@@ -26,10 +26,22 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * winograd (all three roles of a 3x3 stride-1 conv by Winograd F(2x2, 3x3): 2.25x fewer
  * multiply-adds, in four passes whose product pass shares loads as quad does) and winograd4 (the
  * forward and input gradient by F(4x4, 3x3): 4x fewer, the same product pass at 36 points instead
- * of 16; no weight gradient, which F(3x3, 4x4) rounds too much for). */
+ * of 16; no weight gradient, which F(3x3, 4x4) rounds too much for), and winograd4-t16 (winograd4
+ * with a product pass of 16 tiles an invocation instead of 8: a tile variant, DERIVED below). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4'];
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'];
+/**
+ * Tile variants: a family that runs another family's kernels except one pass, for the roles listed.
+ * The tuner times it as a family of its own, so each device keeps the tile it runs fastest (on
+ * SwiftShader the 16-tile product pass, on an H200 the 8-tile one); pickKernel answers with the
+ * base family's rows, and the launcher swaps the pass (src/engine/ops/convLaunch.ts).
+ */
+export const DERIVED: Partial<Record<Family, { base: Family; roles: readonly Role[]; product: string }>> = {
+  'winograd4-t16': { base: 'winograd4', roles: ['forward', 'input-grad'], product: 'conv2d_winograd_t16' },
+};
+/** The family whose kernel rows a family runs: its own, or a tile variant's base. */
+export const baseFamily = (f: Family): Family => DERIVED[f]?.base ?? f;
 /** Optional WebGPU features a kernel may need (its WGSL `enable`s them). */
 export type KernelFeature = 'subgroups';
 /** The features a device has (a GPUSupportedFeatures, or any set of feature names). */
@@ -158,9 +170,9 @@ export const winogradPoints = (d: Dims) => ((d.WM ?? 2) + 2) ** 2;
 const wm4 = (d: Dims): Dims => ({ ...d, WM: 4 });
 /**
  * Register tiles of the Winograd product passes: conv2d_winograd's P tiles x C channels (its TP and
- * 4 * TC4), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
+ * 4 * TC4; conv2d_winograd_t16's TP is P16), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
  */
-export const WINOGRAD_TILE = { P: 8, C: 8, R: 16 } as const;
+export const WINOGRAD_TILE = { P: 8, P16: 16, C: 8, R: 16 } as const;
 
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number; launcher?: string };
 
@@ -224,6 +236,10 @@ function convRows(): RowSpec[] {
     { ...fwd, name: 'conv2d_winograd', variant: 'winograd', when: winogradFwd, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 64,
       perInvocationText: '8 tiles x 8 channels at one of the 16 (or 36) points', backward: fwdBack('winograd'),
       invocations: (d) => winogradPoints(d) * cdiv(winogradTiles(d), WINOGRAD_TILE.P) * cdiv(d.CO, WINOGRAD_TILE.C) },
+    // The same products with 16 tiles an invocation: the winograd4-t16 family's product pass (DERIVED).
+    { ...fwd, name: 'conv2d_winograd_t16', variant: 'only', when: winogradFwd, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 128,
+      perInvocationText: '16 tiles x 8 channels at one of the 36 points', backward: [],
+      invocations: (d) => winogradPoints(d) * cdiv(winogradTiles(d), WINOGRAD_TILE.P16) * cdiv(d.CO, WINOGRAD_TILE.C) },
     // winograd4 (F(4x4, 3x3)): its first pass, the weights to the 6x6 domain (an invocation per
     // input channel and 4 output channels), stands for its four passes (the products are
     // conv2d_winograd's at 36 points, which count the conv's FLOPs); it counts its own cost.
@@ -409,6 +425,11 @@ export function familiesFor(op: string, role: Role, d: Dims, features: FeatureSe
     const fam = familyOf(r);
     if (r.op === op && r.role === role && fam !== 'only' && !out.includes(fam) && (!r.when || r.when.test(d)) && (!r.feature || features.has(r.feature))) out.push(fam);
   }
+  // A tile variant goes where its base does, for its roles, when its pass can run here.
+  for (const [f, v] of Object.entries(DERIVED) as [Family, NonNullable<(typeof DERIVED)[Family]>][]) {
+    const pass = KERNELS[v.product];
+    if (out.includes(v.base) && v.roles.includes(role) && (!pass.feature || features.has(pass.feature))) out.push(f);
+  }
   return out;
 }
 
@@ -417,10 +438,11 @@ export function familiesFor(op: string, role: Role, d: Dims, features: FeatureSe
  * and family ('naive' or 'tiled', which covers 'tiled-scalar') whose `when` holds.
  */
 export function pickKernel(op: string, role: Role, family: Family | 'only', d: Dims): KernelRow {
+  const want = family === 'only' ? family : baseFamily(family);
   for (const r of ROWS) {
     if (r.op !== op || r.role !== role) continue;
     const fam = familyOf(r);
-    if (fam === family && (!r.when || r.when.test(d))) return KERNELS[r.name];
+    if (fam === want && (!r.when || r.when.test(d))) return KERNELS[r.name];
   }
   throw new Error(`no ${family} kernel for ${op} ${role} at ${JSON.stringify(d)}`);
 }

@@ -9,7 +9,7 @@ import {
   Adam, ParameterStore, type Tensor, addNoise, add, applyAugment, augmentParamsFrom, biasGrad, convForward, convOutputSize,
   convTranspose, fillInPlace, filterGrad, relu, reduceMean, ssimPerImage, tensor, upsampleNearest,
 } from '../engine/index.ts';
-import { type Dims, type Family, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
+import { DERIVED, type Dims, type Family, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
 import { accumulate as accumulateInto } from '../engine/ops/elementwise.ts';
 import { lossGrad } from '../engine/ops/loss.ts';
 import { runtime } from '../engine/runtime.ts';
@@ -86,8 +86,14 @@ const zeros = (shape: number[]): RefT => ({ shape, data: new Float64Array(size(s
 const convOpts = (d: Dims) => ({ stride: d.S, padding: (d.same ? 'same' : 'valid') as 'same' | 'valid', activation: 'none' as const });
 /** The conv geometry of kernel-table dims (which may carry more fields: same, KS, ...). */
 export const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
-/** The family a conv row belongs to: its case runs the op with exactly that variant. */
-const variantOf = (row: KernelRow): Family => (row.variant === 'tiled-scalar' || row.variant === 'only' ? 'tiled' : row.variant);
+/**
+ * The family a conv row belongs to: its case runs the op with exactly that variant (a tile
+ * variant's pass: that family, so the case runs the pass in its place).
+ */
+function variantOf(row: KernelRow): Family {
+  const derived = (Object.keys(DERIVED) as Family[]).find((f) => DERIVED[f]!.product === row.name);
+  return derived ?? (row.variant === 'tiled-scalar' || row.variant === 'only' ? 'tiled' : row.variant);
+}
 
 /** Uploads reference inputs as engine tensors. */
 export function upload(a: Record<string, RefT>): Record<string, Tensor> {

@@ -8,12 +8,12 @@
  * benchmark, which time one family at a time.
  */
 import { ShapeError } from '../errors.ts';
-import { ACT, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, familiesFor, pickKernel, winogradTiles } from '../kernels.ts';
+import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, baseFamily, familiesFor, pickKernel, winogradTiles } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -23,16 +23,20 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
  */
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
-  if (isWinograd(f) && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g, f)) return 'tiled';
+  const base = baseFamily(f);
+  if (isWinograd(base) && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g, base)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
+
+/** The Winograd product pass a family runs: a tile variant's own, else conv2d_winograd's. */
+const productOf = (f: Family): WinogradProduct | undefined => DERIVED[f]?.product as WinogradProduct | undefined;
 
 /**
  * Whether the conv g's input gradient (convTranspose) can zero its result where a mask is not
  * positive, in its last pass: the Winograd families' output pass (MASK) can.
  */
 export function masksInputGrad(variant: ConvVariant, g: ConvGeometry): boolean {
-  return isWinograd(family(variant, 'input-grad', g));
+  return isWinograd(baseFamily(family(variant, 'input-grad', g)));
 }
 
 /**
@@ -41,7 +45,7 @@ export function masksInputGrad(variant: ConvVariant, g: ConvGeometry): boolean {
  * `saved`), which would otherwise compute it again.
  */
 export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): boolean {
-  const f = family(variant, 'forward', g);
+  const f = baseFamily(family(variant, 'forward', g));
   return isWinograd(f) && family(variant, 'weight-grad', g) === f;
 }
 
@@ -63,9 +67,10 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
  * `keep` takes Winograd's transformed input, when that runs (sharesWinogradInput).
  */
 export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: Tensor) => void): Tensor {
-  const k = pickKernel('conv2d', 'forward', family(variant, 'forward', g), { ...g });
-  // A Winograd family's row stands for its passes (src/engine/ops/winograd.ts).
-  if (isWinograd(k.variant)) return winogradForward(x, w, b, g, act, k.variant, keep);
+  const f = family(variant, 'forward', g);
+  const k = pickKernel('conv2d', 'forward', f, { ...g });
+  // A Winograd family's row stands for its passes (src/engine/ops/winograd.ts); a tile variant swaps one.
+  if (isWinograd(k.variant)) return winogradForward(x, w, b, g, act, k.variant, keep, productOf(f));
   const y = empty([g.N, g.OH, g.OW, g.CO]); // [N, OH, OW, CO]
   const what = 'conv2d';
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
@@ -146,8 +151,9 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
  * Tiled: conv2d_transpose_tiled (vec4 over the reduction CO) when CO % 4 == 0, else the scalar one.
  */
 export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, mask: Tensor | null = null): Tensor {
-  const k = pickKernel('conv2d', 'input-grad', family(variant, 'input-grad', g), { ...g });
-  if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant, mask);
+  const f = family(variant, 'input-grad', g);
+  const k = pickKernel('conv2d', 'input-grad', f, { ...g });
+  if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant, mask, productOf(f));
   if (mask) throw new ShapeError(`convTranspose: ${k.name} takes no mask (masksInputGrad says which kernels do)`);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]
   const what = 'conv2dTranspose';

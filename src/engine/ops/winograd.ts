@@ -107,13 +107,17 @@ export function winogradInput(x: Tensor, g: ConvGeometry, f: WinogradFamily = 'w
   return v;
 }
 
-/** V [a*a, T, CI], U [a*a, CI, CO] -> M [a*a, T, CO]: conv2d_winograd. */
-export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+/** The product passes: conv2d_winograd (8 tiles an invocation) and its tile variant (16). */
+export type WinogradProduct = 'conv2d_winograd' | 'conv2d_winograd_t16';
+const PRODUCT_TILES: Record<WinogradProduct, number> = { conv2d_winograd: WINOGRAD_TILE.P, conv2d_winograd_t16: WINOGRAD_TILE.P16 };
+
+/** V [a*a, T, CI], U [a*a, CI, CO] -> M [a*a, T, CO]: conv2d_winograd, or `product`. */
+export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd', product: WinogradProduct = 'conv2d_winograd'): Tensor {
   const { T } = tiles(g, f);
   const m = empty([pointsOf(f), T, g.CO]);
   const dims = winogradDims(g, f);
-  runtime().launch('conv2d_winograd', {
-    uniforms: { count: KERNELS.conv2d_winograd.invocations(dims), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, WINOGRAD_TILE.P), CB: g.CO / WINOGRAD_TILE.C },
+  runtime().launch(product, {
+    uniforms: { count: KERNELS[product].invocations(dims), T, CI4: g.CI / 4, CO4: g.CO / 4, TB: ceilDiv(T, PRODUCT_TILES[product]), CB: g.CO / WINOGRAD_TILE.C },
     bindings: { v: v.view('conv2d winograd'), uw: u.view('conv2d winograd'), m: m.view('conv2d winograd') },
     dims,
   });
@@ -190,22 +194,22 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
  * y = act(b + x * w) by the four passes. With `keep`, x's V is handed to it instead of freed: the
  * weight gradient's first pass is the same (winogradFilterGrad's `saved`), at (a/m)^2 times x's memory.
  */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', keep?: (v: Tensor) => void): Tensor {
-  return passes(winogradWeights(w, g, f), x, b, g, act, f, keep);
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', keep?: (v: Tensor) => void, product?: WinogradProduct): Tensor {
+  return passes(winogradWeights(w, g, f), x, b, g, act, f, keep, null, product);
 }
 
 /**
  * The adjoint of the conv g (x [N,OH,OW,CO] -> y [N,H,W,CI] = act(b + conv(x, w flipped and
  * transposed))): conv2d's input gradient, conv2dTranspose's forward at stride 1.
  */
-export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null): Tensor {
-  return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f, undefined, mask);
+export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null, product?: WinogradProduct): Tensor {
+  return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f, undefined, mask, product);
 }
 
 /** The last three passes of the conv g, for its filters u already in the domain (released here). */
-function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void, mask: Tensor | null = null): Tensor {
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void, mask: Tensor | null = null, product?: WinogradProduct): Tensor {
   const v = winogradInput(x, g, f);
-  const m = winogradProducts(v, u, g, f);
+  const m = winogradProducts(v, u, g, f, product);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
   if (keep) keep(v);
