@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { KERNELS } from '../src/engine/kernels.ts';
 import { Adam, add, backward, conv2d, convTolerance, noGrad, requireGrad, runtime, tensor, Rng } from '../src/engine/index.ts';
 import { filterGrad, sharesWinogradInput } from '../src/engine/ops/convLaunch.ts';
+import { clearTuned, currentAdapterKey, setTuned, shapeKey, tunedChoices } from '../src/engine/tuning.ts';
 import { checkKernel } from '../src/lab/check.ts';
 import { smallDims } from '../src/lab/shapes.ts';
 import { loadIntoModel, readCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
@@ -127,6 +128,61 @@ describe("Winograd's forward hands x's transformed input to the weight gradient 
       await rt.sync();
       expect(rt.stats.bytesInUse).toBe(before);
       for (const t of [x, w, dy]) t.dispose();
+    });
+  }
+});
+
+describe("winograd4's forward writes winograd's transformed input for the weight gradient (conv2d_winograd4_input_pair)", () => {
+  // N 2, 6 x 7 (4x4 tiles 2 x 2, 2x2 tiles 3 x 4: the pair skips the 2x2 tiles of row 3), 32 -> 32
+  // channels, 'same' and 'valid' padding; 'auto' with choices set per role, as the autotuner would.
+  for (const padding of ['same', 'valid'] as const) {
+    it(`${padding}: the pair pass in place of both input passes, the same dw bits as transforming x again, nothing left behind`, async () => {
+      const rt = runtime();
+      const pad = padding === 'same' ? 1 : 0;
+      const g = { N: 2, H: 6, W: 7, CI: 32, OH: 6 - 2 + 2 * pad, OW: 7 - 2 + 2 * pad, CO: 32, KH: 3, KW: 3, S: 1, PT: pad, PL: pad };
+      const rng = new Rng(4);
+      const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+      const x = requireGrad(tensor(rand(2 * 6 * 7 * 32), [2, 6, 7, 32]));
+      const w = requireGrad(tensor(rand(9 * 32 * 32), [3, 3, 32, 32]));
+      const dy = tensor(rand(g.N * g.OH * g.OW * 32), [g.N, g.OH, g.OW, 32]);
+      const adapter = currentAdapterKey();
+      const before = tunedChoices(adapter);
+      clearTuned();
+      setTuned(adapter, { [shapeKey('forward', g)]: 'winograd4', [shapeKey('input-grad', g)]: 'winograd4', [shapeKey('weight-grad', g)]: 'winograd' });
+      try {
+        expect(sharesWinogradInput('auto', g)).toBe(true);
+        await rt.sync();
+        const bytes = rt.stats.bytesInUse;
+        const ran: string[] = [];
+        rt.onDispatch = (k) => { ran.push(k); };
+        try {
+          const y = conv2d(x, w, null, { padding, variant: 'auto' });
+          backward(y, dy);
+          y.dispose();
+        } finally {
+          rt.onDispatch = null;
+        }
+        // x's pair pass in the forward, dy's winograd4 input pass in the input gradient; no winograd input pass.
+        expect(ran.filter((k) => k === 'conv2d_winograd4_input_pair')).toHaveLength(1);
+        expect(ran.filter((k) => k === 'conv2d_winograd4_input')).toHaveLength(1);
+        expect(ran).not.toContain('conv2d_winograd_input');
+        expect(ran).toContain('conv2d_backward_filter_winograd');
+        const want = noGrad(() => filterGrad(x, dy, g, 'winograd')); // x transformed again, by conv2d_winograd_input
+        expect(await w.grad!.read()).toEqual(await want.read());
+        for (const t of [want, w.grad!, x.grad!]) t.dispose();
+        w.grad = null;
+        x.grad = null;
+        await rt.sync();
+        expect(rt.stats.bytesInUse).toBe(bytes);
+        // Freed with y when no backward runs.
+        conv2d(x, w, null, { padding, variant: 'auto' }).dispose();
+        await rt.sync();
+        expect(rt.stats.bytesInUse).toBe(bytes);
+      } finally {
+        clearTuned();
+        setTuned(adapter, before);
+        for (const t of [x, w, dy]) t.dispose();
+      }
     });
   }
 });

@@ -168,6 +168,8 @@ export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, d.WM ?? 2) * cdiv(d.O
 export const winogradPoints = (d: Dims) => ((d.WM ?? 2) + 2) ** 2;
 /** The dims of the winograd4 family's own passes (m = 4). */
 const wm4 = (d: Dims): Dims => ({ ...d, WM: 4 });
+/** The dims of winograd's passes (m = 2). */
+const wm2 = (d: Dims): Dims => ({ ...d, WM: 2 });
 /**
  * Register tiles of the Winograd product passes: conv2d_winograd's P tiles x C channels (its TP and
  * 4 * TC4; conv2d_winograd_t16's TP is P16), conv2d_backward_filter_winograd's R input x C output channels (its TR and 4 * TC4).
@@ -266,6 +268,13 @@ function convRows(): RowSpec[] {
     { ...fwd, name: 'conv2d_winograd4_input', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 144, perInvocationText: '36 points x 4 channels',
       invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CI, 4), flops: (d) => 336 * winogradTiles(wm4(d)) * d.CI,
       bytes: (d) => xBytes(d) + 4 * 36 * winogradTiles(wm4(d)) * d.CI, reference: 'winogradInput', backward: [] },
+    // winograd4's input pass that also writes winograd's (F(2x2, 3x3)) input tiles of the same x: a
+    // conv that runs winograd4 forward and winograd's weight gradient keeps them for the latter
+    // (src/engine/ops/conv2d.ts). Both as the passes above; the 2x2 tiles past ceil(OH/2) x ceil(OW/2) are not stored.
+    { ...fwd, name: 'conv2d_winograd4_input_pair', variant: 'only', when: winogradDw, launcher: WINOGRAD, wg: 64, perInvocation: 208,
+      perInvocationText: '36 points and 4 x 16 (four 2x2 tiles) x 4 channels',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CI, 4), flops: (d) => (336 * winogradTiles(wm4(d)) + 32 * winogradTiles(wm2(d))) * d.CI,
+      bytes: (d) => xBytes(d) + 4 * (36 * winogradTiles(wm4(d)) + 16 * winogradTiles(wm2(d))) * d.CI, reference: 'winogradInput', backward: [] },
     { ...fwd, name: 'conv2d_winograd4_output', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '4x4 pixels x 4 channels',
       invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CO, 4), flops: (d) => 180 * winogradTiles(wm4(d)) * d.CO,
       bytes: (d) => 4 * 36 * winogradTiles(wm4(d)) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },

@@ -12,7 +12,7 @@ import { findPretrained, loadPretrainedBytes } from '../model/pretrained.ts';
 import { Model, type ModelSpec, traceModel } from '../model/layers.ts';
 import type { NamedTensor } from '../model/safetensors.ts';
 import { type Job, PRESET_SPECS } from './benchRows.ts';
-import { type RefT, convDims, convShapeOf, kernelCase, releaseCaseBuffers, upload } from './cases.ts';
+import { type RefT, caseTol, convDims, convShapeOf, kernelCase, releaseCaseBuffers, upload } from './cases.ts';
 import { compare } from './check.ts';
 import * as peerOps from './tfjs.ts';
 import type { TfPeer } from './tfjs.ts';
@@ -93,7 +93,7 @@ export function kernelWork(kernel: string, dims: Dims, peer: TfPeer | null, chec
         const got = await out.read();
         const v: Validation = { errVsRef: null, refPass: null, diffVsTfjs: null };
         if (checkRef) {
-          const cmp = compare(got, c.reference(inputs, dims).data, c.tol);
+          const cmp = compare(got, c.reference(inputs, dims).data, caseTol(c, dims));
           v.errVsRef = cmp.maxErr;
           v.refPass = cmp.pass;
         }

@@ -17,7 +17,7 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
-import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradInputPair, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
 import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
@@ -31,7 +31,12 @@ import { lossTolerance, ssimTolerance } from '../engine/index.ts';
 import type * as Peer from './tfjs.ts';
 
 export type RefT = ref.RefTensor;
-export interface Tol { atol: number; rtol: number }
+export interface Tol {
+  atol: number;
+  rtol: number;
+  /** Values from flat index `from` on held to their own tolerance (an output joining two tensors of different error bounds). */
+  rest?: { from: number; atol: number; rtol: number };
+}
 type TfT = TfCore.Tensor;
 
 export interface KernelCase {
@@ -43,11 +48,16 @@ export interface KernelCase {
   /** The float64 reference of that output. */
   reference(a: Record<string, RefT>, d: Dims): RefT;
   tol: Tol;
+  /** The tolerance at dims d, where it depends on them (else `tol`): caseTol. */
+  tolAt?(d: Dims): Tol;
   /** The same computation in TF.js, or null when TF.js has no single op for it. */
   tfjs: ((tf: typeof TfCore, peer: typeof Peer, t: Record<string, TfT>, d: Dims) => TfT) | null;
   /** Why TF.js has no counterpart (shown in the lab and the bench). */
   noTfjs?: string;
 }
+
+/** A case's tolerance at dims d. */
+export const caseTol = (c: Pick<KernelCase, 'tol' | 'tolAt'>, d: Dims): Tol => c.tolAt?.(d) ?? c.tol;
 
 // ---- shapes -----------------------------------------------------------------------------------
 
@@ -188,6 +198,26 @@ const winogradGradOutputCase: Omit<KernelCase, 'kernel'> = {
   noTfjs: NO_WINOGRAD_IN_TFJS,
 };
 
+/**
+ * winograd4's input pass that writes winograd's V too: its one tensor is winograd4's V and then
+ * winograd's, each against its float64 reference at its own tolerance.
+ */
+const winogradInputPairCase: Omit<KernelCase, 'kernel'> = {
+  tol: winogradInputTolerance(refWino.F4),
+  tolAt: (d) => ({ ...winogradInputTolerance(refWino.F4), rest: { from: 36 * refWino.winogradTileCount(d.N, d.OH, d.OW, 4) * d.CI, ...winogradInputTolerance(refWino.F2) } }),
+  inputs: (d, rng) => ({ x: rand(rng, [d.N, d.H, d.W, d.CI]) }),
+  run: (t, d) => winogradInputPair(t.x, geom(d)).v,
+  reference: (a, d) => {
+    const [v4, v2] = [refWino.F4, refWino.F2].map((s) => refWino.winogradInput(a.x, d.OH, d.OW, d.PT, d.PL, s));
+    const data = new Float64Array(v4.data.length + v2.data.length);
+    data.set(v4.data);
+    data.set(v2.data, v4.data.length);
+    return ref.refTensor([v4.shape[0] * v4.shape[1] + v2.shape[0] * v2.shape[1], d.CI], data);
+  },
+  tfjs: null,
+  noTfjs: NO_WINOGRAD_IN_TFJS,
+};
+
 const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   conv2d_bias_grad: {
     tol: convTol,
@@ -266,6 +296,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   ...winogradPassCases('winograd', refWino.F2),
   ...winogradPassCases('winograd4', refWino.F4),
   [WINOGRAD_PASSES.winograd.gradOutput]: winogradGradOutputCase,
+  conv2d_winograd4_input_pair: winogradInputPairCase,
   accumulate: {
     tol: ewTol,
     inputs: (d, rng) => ({ acc: rand(rng, [d.count]), g: rand(rng, [d.count]) }),

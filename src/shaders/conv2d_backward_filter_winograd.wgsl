@@ -18,7 +18,8 @@
 // Precision: float32; each slice sums tilesPer products per point (split-K as the tiled weight
 //   gradient, src/engine/ops/convLaunch.ts), the slices are added in order.
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0; otherwise another family.
-// Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2), yw [P,T,CO/4] vec4,
+// Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2) from vec4 V0 of its binding
+//   (0, or past the V4 that conv2d_winograd4_input_pair.wgsl wrote before it), yw [P,T,CO/4] vec4,
 //   part [KS,P,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 v (read), 2 yw (read), 3 part (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = KS*P*IB*CB invocations: IB = ceil(CI/16)
@@ -31,7 +32,7 @@ enable subgroups;
 // Quads stay whole (count is a multiple of 4, CB being one), which the uniformity analysis cannot see.
 diagnostic(off, subgroup_uniformity);
 
-struct U { count: u32, T: u32, CI: u32, CO4: u32, IB: u32, CB: u32, tilesPer: u32, P: u32 }
+struct U { count: u32, T: u32, CI: u32, CO4: u32, IB: u32, CB: u32, tilesPer: u32, P: u32, V0: u32 }
 
 override WG: u32 = 64u;
 const TR: u32 = 16u; // input channels per invocation (the unrolled r0..r15 below)
@@ -74,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var r12L = vec4f(0.0); var r12H = vec4f(0.0); var r13L = vec4f(0.0); var r13H = vec4f(0.0); var r14L = vec4f(0.0); var r14H = vec4f(0.0); var r15L = vec4f(0.0); var r15H = vec4f(0.0);
   for (var t = t0; t < t1; t++) {
     let row = xi * u.T + t;
-    let va = select(vec4f(0.0), v[row * CI4 + min(c4, CI4 - 1u)], inside);
+    let va = select(vec4f(0.0), v[u.V0 + row * CI4 + min(c4, CI4 - 1u)], inside);
     let yL = yw[row * u.CO4 + c0]; // Y[xi, t, 8 channels]
     let yH = yw[row * u.CO4 + c0 + 1u];
     let b0 = quadBroadcast(va, 0u); // input channels ci0 + 0 .. ci0 + 3

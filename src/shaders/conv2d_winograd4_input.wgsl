@@ -8,6 +8,9 @@
 // Neighbouring tiles overlap by 2 columns and rows (stride 4, patch 6): each input value is read
 // by up to 4 tiles, 2.25 reads per value against F(2x2, 3x3)'s 4. Written out below as B^T
 // applied to each column of d, then to each row of the result (bt: 28 operations a call).
+// Padding: each patch row and column is clamped into the image once, with a flag (inside or not);
+// rows outside are zeroed by select as they are loaded, columns after B^T (a column of zeros stays
+// zeros): the same values as testing each load, about 10% faster on SwiftShader.
 // Requires (as conv2d_winograd.wgsl): KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0.
 // Layouts: x [N,H,W,CI/4] vec4, V [36,T,CI/4] vec4 (T = N*TH*TW), row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 v (read_write).
@@ -22,13 +25,6 @@ override WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> v: array<vec4f>;
 
-/** x[n, ih, iw, 4 channels from c4], or 0 outside the image (padding). */
-fn load(n: u32, ih: i32, iw: i32, c4: u32) -> vec4f {
-  let inside = ih >= 0 && ih < i32(u.H) && iw >= 0 && iw < i32(u.W);
-  let i = select(0u, ((n * u.H + u32(ih)) * u.W + u32(iw)) * u.CI4 + c4, inside);
-  return select(vec4f(0.0), x[i], inside);
-}
-
 /** B^T times 6 values (a column or a row of the patch). */
 fn bt(d0: vec4f, d1: vec4f, d2: vec4f, d3: vec4f, d4: vec4f, d5: vec4f) -> array<vec4f, 6> {
   let p = d1 - d3;
@@ -42,9 +38,11 @@ fn bt(d0: vec4f, d1: vec4f, d2: vec4f, d3: vec4f, d4: vec4f, d5: vec4f) -> array
     2.0 * (d1 + d5) - 3.0 * q - 4.0 * d3);
 }
 
-/** B^T times column iw of the patch (rows h0 .. h0 + 5). */
-fn column(n: u32, h0: i32, iw: i32, c4: u32) -> array<vec4f, 6> {
-  return bt(load(n, h0, iw, c4), load(n, h0 + 1, iw, c4), load(n, h0 + 2, iw, c4), load(n, h0 + 3, iw, c4), load(n, h0 + 4, iw, c4), load(n, h0 + 5, iw, c4));
+/** B^T times one column of the patch: x at vec4 indices r[i] + o (rows clamped into the image), row i zeroed where ri[i] is off. */
+fn column(r: array<u32, 6>, ri: array<bool, 6>, o: u32) -> array<vec4f, 6> {
+  let z = vec4f(0.0);
+  return bt(select(z, x[r[0] + o], ri[0]), select(z, x[r[1] + o], ri[1]), select(z, x[r[2] + o], ri[2]),
+            select(z, x[r[3] + o], ri[3]), select(z, x[r[4] + o], ri[4]), select(z, x[r[5] + o], ri[5]));
 }
 
 /** Stores row r of V (its 6 points xi = 6r + c) for invocation g; s: the stride of one xi. */
@@ -64,15 +62,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n = t / (u.TW * u.TH);
   let h0 = i32(4u * ty) - u.PT;
   let w0 = i32(4u * tx) - u.PL;
-  // e = B^T d, column by column (e_j[r] = (B^T d)[r][j]).
-  let e0 = column(n, h0, w0, c4); let e1 = column(n, h0, w0 + 1, c4); let e2 = column(n, h0, w0 + 2, c4);
-  let e3 = column(n, h0, w0 + 3, c4); let e4 = column(n, h0, w0 + 4, c4); let e5 = column(n, h0, w0 + 5, c4);
+  // Patch row i: x's vec4 index of (row clamped, column 0, c4), and whether it is inside; column j likewise.
+  var r: array<u32, 6>; var ri: array<bool, 6>; var o: array<u32, 6>; var oi: array<bool, 6>;
+  for (var i = 0; i < 6; i++) {
+    let ih = h0 + i;
+    let iw = w0 + i;
+    r[i] = (n * u.H + u32(clamp(ih, 0, i32(u.H) - 1))) * u.W * u.CI4 + c4;
+    ri[i] = ih >= 0 && ih < i32(u.H);
+    o[i] = u32(clamp(iw, 0, i32(u.W) - 1)) * u.CI4;
+    oi[i] = iw >= 0 && iw < i32(u.W);
+  }
+  // e = B^T d, column by column (e_j[r] = (B^T d)[r][j]); a column outside the image is 0.
+  let e0 = column(r, ri, o[0]); let e1 = column(r, ri, o[1]); let e2 = column(r, ri, o[2]);
+  let e3 = column(r, ri, o[3]); let e4 = column(r, ri, o[4]); let e5 = column(r, ri, o[5]);
+  let z = vec4f(0.0);
   // V = e B, row by row.
   let s = u.count; // T * CI4: the stride of one xi
-  put(0u, g, s, bt(e0[0], e1[0], e2[0], e3[0], e4[0], e5[0]));
-  put(1u, g, s, bt(e0[1], e1[1], e2[1], e3[1], e4[1], e5[1]));
-  put(2u, g, s, bt(e0[2], e1[2], e2[2], e3[2], e4[2], e5[2]));
-  put(3u, g, s, bt(e0[3], e1[3], e2[3], e3[3], e4[3], e5[3]));
-  put(4u, g, s, bt(e0[4], e1[4], e2[4], e3[4], e4[4], e5[4]));
-  put(5u, g, s, bt(e0[5], e1[5], e2[5], e3[5], e4[5], e5[5]));
+  put(0u, g, s, bt(select(z, e0[0], oi[0]), select(z, e1[0], oi[1]), select(z, e2[0], oi[2]), select(z, e3[0], oi[3]), select(z, e4[0], oi[4]), select(z, e5[0], oi[5])));
+  put(1u, g, s, bt(select(z, e0[1], oi[0]), select(z, e1[1], oi[1]), select(z, e2[1], oi[2]), select(z, e3[1], oi[3]), select(z, e4[1], oi[4]), select(z, e5[1], oi[5])));
+  put(2u, g, s, bt(select(z, e0[2], oi[0]), select(z, e1[2], oi[1]), select(z, e2[2], oi[2]), select(z, e3[2], oi[3]), select(z, e4[2], oi[4]), select(z, e5[2], oi[5])));
+  put(3u, g, s, bt(select(z, e0[3], oi[0]), select(z, e1[3], oi[1]), select(z, e2[3], oi[2]), select(z, e3[3], oi[3]), select(z, e4[3], oi[4]), select(z, e5[3], oi[5])));
+  put(4u, g, s, bt(select(z, e0[4], oi[0]), select(z, e1[4], oi[1]), select(z, e2[4], oi[2]), select(z, e3[4], oi[3]), select(z, e4[4], oi[4]), select(z, e5[4], oi[5])));
+  put(5u, g, s, bt(select(z, e0[5], oi[0]), select(z, e1[5], oi[1]), select(z, e2[5], oi[2]), select(z, e3[5], oi[3]), select(z, e4[5], oi[4]), select(z, e5[5], oi[5])));
 }

@@ -41,7 +41,8 @@ export function renderCheck(container: HTMLElement, row: KernelRow, r: CheckResu
     facts([
       ['worst |GPU − ref|', err(r.maxErr)],
       ['share of tolerance', h('span', '', h('strong', 'share', pct(r.share)), ` (1 = the edge; pass is ≤ 100% everywhere)`)],
-      ['tolerance', h('span', '', code(`|gpu − ref| ≤ ${r.tol.atol} + ${r.tol.rtol}·|ref|`))],
+      ['tolerance', h('span', '', code(`|gpu − ref| ≤ ${r.tol.atol} + ${r.tol.rtol}·|ref|`),
+        ...(r.tol.rest ? [`; from value ${r.tol.rest.from.toLocaleString('en')} on `, code(`≤ ${r.tol.rest.atol} + ${r.tol.rest.rtol}·|ref|`)] : []))],
       ['outside tolerance', `${r.bad} of ${r.output.data.length.toLocaleString('en')} values`],
       ['worst at', worst.length ? `(${worst.join(', ')}) of [${r.output.shape.join(', ')}]: GPU ${err(r.output.data[r.worstAt])}, reference ${err(r.reference.data[r.worstAt])}` : '—'],
       ['kernels that ran', h('span', 'chips', ...dispatched.map((k) => h('span', k === r.kernel ? 'chip self' : 'chip', k)))],

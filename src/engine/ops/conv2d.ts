@@ -22,6 +22,7 @@
 import { gradMarks, isGradEnabled, record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
 import type { Tensor } from '../tensor.ts';
+import type { InputPair } from './winograd.ts';
 import { activationBackward } from './elementwise.ts';
 import { FAMILIES, type Family } from '../kernels.ts';
 import { biasGrad, convForward, convTranspose, filterGrad, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
@@ -179,10 +180,11 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   const gh = convOutputSize(op, H, KH, S, padding);
   const gw = convOutputSize(op, W, KW, S, padding);
   const g: ConvGeometry = { N, H, W, CI, OH: gh.out, OW: gw.out, CO, KH, KW, S, PT: gh.pad, PL: gw.pad };
-  // Where winograd runs both ways, the weight gradient reuses the forward's transformed input (V, 4x
-  // x's memory, held until backward or until y is freed) instead of transforming x again.
-  let v: Tensor | null = null;
-  const keep = isGradEnabled() && w.requiresGrad && sharesWinogradInput(variant, g) ? (t: Tensor) => { v = t; } : undefined;
+  // Where winograd's weight gradient follows a Winograd forward, it reuses the forward's transformed
+  // input (V: 4x x's memory, 6.25x with winograd4's; held until backward or until y is freed)
+  // instead of transforming x again.
+  let v: InputPair | null = null;
+  const keep = isGradEnabled() && w.requiresGrad && sharesWinogradInput(variant, g) ? (t: InputPair) => { v = t; } : undefined;
   const y = convForward(x, w, b, g, act, variant, keep);
   if (act === 'relu') reluOutputs.add(y);
   return record(y, op, [x, w, b], (dy) => {
@@ -192,7 +194,7 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
     const db = b?.requiresGrad ? biasGrad(dz) : null;
     if (dz !== dy) dz.dispose();
     return [dx, dw, db];
-  }, () => { v?.dispose(); v = null; });
+  }, () => { v?.v.dispose(); v = null; });
 }
 
 /**

@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradTranspose } from './winograd.ts';
+import { type InputPair, type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradPairBytes, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -40,13 +40,16 @@ export function masksInputGrad(variant: ConvVariant, g: ConvGeometry): boolean {
 }
 
 /**
- * Whether the conv g runs the same Winograd family forward and in its weight gradient: then the
- * forward's transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's
- * `saved`), which would otherwise compute it again.
+ * Whether the conv g runs winograd's weight gradient after a Winograd forward: then the forward's
+ * transformed input (V, convForward's `keep`) serves the weight gradient (filterGrad's `saved`),
+ * which would otherwise compute it again. winograd4 writes it with its own in one pass
+ * (conv2d_winograd4_input_pair), where that tensor fits the device's largest binding.
  */
 export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): boolean {
   const f = baseFamily(family(variant, 'forward', g));
-  return isWinograd(f) && family(variant, 'weight-grad', g) === f;
+  if (!isWinograd(f) || family(variant, 'weight-grad', g) !== 'winograd') return false;
+  const l = runtime().limits;
+  return f === 'winograd' || winogradPairBytes(g) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
 }
 
 function geomUniforms(g: ConvGeometry) {
@@ -66,7 +69,7 @@ function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> 
  * Tiled: conv2d_tiled (vec4 over CO) when CO % 4 == 0, else conv2d_tiled_scalar (src/engine/kernels.ts).
  * `keep` takes Winograd's transformed input, when that runs (sharesWinogradInput).
  */
-export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: Tensor) => void): Tensor {
+export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, keep?: (v: InputPair) => void): Tensor {
   const f = family(variant, 'forward', g);
   const k = pickKernel('conv2d', 'forward', f, { ...g });
   // A Winograd family's row stands for its passes (src/engine/ops/winograd.ts); a tile variant swaps one.
@@ -223,7 +226,7 @@ export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: num
  * conv2d_backward_filter_narrow, rows of several taps when CI <= 4), split
  * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
  */
-export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: Tensor | null = null): Tensor {
+export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: InputPair | null = null): Tensor {
   const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
   const what = 'conv2d dw';
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });

@@ -16,7 +16,8 @@
  * over the tiles in split-K slices (conv2d_backward_filter_winograd), and the slices added and
  * taken back to the 3x3 taps (conv2d_backward_filter_winograd_output). Where the forward ran these
  * passes too, its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts), which then
- * skips its first. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer bytes, at a few
+ * skips its first; where it ran winograd4's, its input pass is conv2d_winograd4_input_pair, which
+ * writes both families' V from one read of x and keeps them. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer bytes, at a few
  * times its float32 rounding (within the conv tolerance); which one runs is the autotuner's
  * choice. winograd4 has no weight gradient: F(3x3, 4x4) went over the conv tolerance at DnCNN's
  * 64->64 layer (166% on SwiftShader, 97% on an H200), where F(3x3, 2x2) and the direct kernels
@@ -107,6 +108,29 @@ export function winogradInput(x: Tensor, g: ConvGeometry, f: WinogradFamily = 'w
   return v;
 }
 
+/**
+ * x's transformed input for both families at once (conv2d_winograd4_input_pair): one tensor holding
+ * winograd4's V [36, T4, CI] and after it winograd's [16, T2, CI], for a conv that runs winograd4
+ * forward and winograd's weight gradient. `at` is where winograd's V starts (in vec4s).
+ */
+export interface InputPair { v: Tensor; at: number }
+export function winogradInputPair(x: Tensor, g: ConvGeometry): InputPair {
+  const { TH, TW, T } = tiles(g, 'winograd4');
+  const t2 = tiles(g, 'winograd');
+  const v = empty([36 * T + 16 * t2.T, g.CI]);
+  runtime().launch('conv2d_winograd4_input_pair', {
+    uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL, TH2: t2.TH, TW2: t2.TW },
+    bindings: { x: x.view('conv2d winograd'), vv: v.view('conv2d winograd') },
+    dims: winogradDims(g, 'winograd4'),
+  });
+  return { v, at: 36 * T * (g.CI / 4) };
+}
+
+/** The bytes of winogradInputPair's tensor at g. */
+export function winogradPairBytes(g: ConvGeometry): number {
+  return 4 * (36 * tiles(g, 'winograd4').T + 16 * tiles(g, 'winograd').T) * g.CI;
+}
+
 /** The product passes: conv2d_winograd (8 tiles an invocation) and its tile variant (16). */
 export type WinogradProduct = 'conv2d_winograd' | 'conv2d_winograd_t16';
 const PRODUCT_TILES: Record<WinogradProduct, number> = { conv2d_winograd: WINOGRAD_TILE.P, conv2d_winograd_t16: WINOGRAD_TILE.P16 };
@@ -168,17 +192,17 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
  * the products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses
  * them). Only F(3x3, 2x2): winograd4 has no weight gradient (src/engine/kernels.ts says why).
  */
-export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: Tensor | null = null): Tensor {
+export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: InputPair | null = null): Tensor {
   const f = 'winograd';
   const { T } = tiles(g, f);
   const { KS, tilesPer } = split;
   const P = pointsOf(f);
-  const v = saved ?? winogradInput(x, g, f);
+  const v = saved?.v ?? winogradInput(x, g, f);
   const y = winogradGradDy(dz, g);
   const part = empty([KS, P, g.CI, g.CO]);
   const dims = { ...winogradDims(g, f), KS };
   runtime().launch('conv2d_backward_filter_winograd', {
-    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: ceilDiv(g.CI, WINOGRAD_TILE.R), CB: g.CO / WINOGRAD_TILE.C, tilesPer, P },
+    uniforms: { count: KERNELS.conv2d_backward_filter_winograd.invocations(dims), T, CI: g.CI, CO4: g.CO / 4, IB: ceilDiv(g.CI, WINOGRAD_TILE.R), CB: g.CO / WINOGRAD_TILE.C, tilesPer, P, V0: saved?.at ?? 0 },
     bindings: { v: v.view('conv2d winograd dw'), yw: y.view('conv2d winograd dw'), part: part.view('conv2d winograd dw') },
     dims,
   });
@@ -191,10 +215,11 @@ export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeo
 }
 
 /**
- * y = act(b + x * w) by the four passes. With `keep`, x's V is handed to it instead of freed: the
- * weight gradient's first pass is the same (winogradFilterGrad's `saved`), at (a/m)^2 times x's memory.
+ * y = act(b + x * w) by the four passes. With `keep`, x's V for winograd's weight gradient is handed
+ * to it (winogradFilterGrad's `saved`), which then skips its first pass: winograd's own V (4x x's
+ * memory), or for winograd4 the pair pass's tensor (both V, 6.25x), made in place of its input pass.
  */
-export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', keep?: (v: Tensor) => void, product?: WinogradProduct): Tensor {
+export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', keep?: (v: InputPair) => void, product?: WinogradProduct): Tensor {
   return passes(winogradWeights(w, g, f), x, b, g, act, f, keep, null, product);
 }
 
@@ -207,12 +232,14 @@ export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Con
 }
 
 /** The last three passes of the conv g, for its filters u already in the domain (released here). */
-function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: Tensor) => void, mask: Tensor | null = null, product?: WinogradProduct): Tensor {
-  const v = winogradInput(x, g, f);
+function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: InputPair) => void, mask: Tensor | null = null, product?: WinogradProduct): Tensor {
+  // The product pass reads V4 from the pair's start.
+  const kept = keep ? (f === 'winograd4' ? winogradInputPair(x, g) : { v: winogradInput(x, g, f), at: 0 }) : null;
+  const v = kept?.v ?? winogradInput(x, g, f);
   const m = winogradProducts(v, u, g, f, product);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
-  if (keep) keep(v);
+  if (kept) keep!(kept);
   else v.dispose();
   const y = winogradOutput(m, b, g, act, f, mask);
   m.dispose();
