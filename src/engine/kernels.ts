@@ -142,6 +142,9 @@ const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0', test: (d: Dims) => d.CI <= 
 // A quad's 4 invocations are 4 blocks of 8 channels (of the output, or of dx's output CI).
 const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
 const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
+// The window weight gradient: one output channel over vec4s of CI (window1), else vec4s of CO.
+const window1Dw = { text: 'CO == 1 && CI % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO === 1 && d.CI % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
+const windowDw = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1 && (CO > 1 || CI % 4 != 0)', test: (d: Dims) => windowCo.test(d) && !window1Dw.test(d) };
 const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 32 === 0 && d.CO % 4 === 0 };
 // Winograd F(2x2, 3x3): 3x3 stride 1; x in vec4s of CI; the product pass's quads are 4 blocks of 8 of CO.
 const winogradFwd = {
@@ -199,12 +202,12 @@ function convRows(): RowSpec[] {
   const fwdBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window', ...tiledDw]
+      : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
         : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window', ...tiledDw]
+      : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
       : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [family === 'winograd4' ? 'conv2d_winograd4_weights' : `conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
@@ -327,7 +330,10 @@ function convRows(): RowSpec[] {
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_quad.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_quad.C) },
     // One invocation per tap row kh and 8 input channels (all 3 taps kw, all CO <= 4 channels), per
     // slice of the pixel sum (as tiled).
-    { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
+    // The same for one output channel, 8 input channels as 2 vec4 (all 3 taps), per slice of the pixel sum.
+    { ...dw, name: 'conv2d_backward_filter_window1', variant: 'window', when: window1Dw, wg: 64, perInvocation: 24, perInvocationText: '24 rows of dw (3 taps x 8 input channels), one output channel',
+      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
+    { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowDw, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
     // 16 matrix products over the tiles (one per point of the 4x4 domain), 16 x 8 channel pairs an
     // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for

@@ -11,7 +11,8 @@
 //   read a clamped address and are masked to zero.
 // Split-K: as conv2d_backward_filter_tiled: the N*OH rows of pixels in KS slices of rowsPer; slice s
 //   writes dw[s*slice ..] and conv2d_backward_filter_sum.wgsl adds the slices (KS = 1: none).
-// Requires CO <= 4 && KH == 3 && KW == 3 && S == 1; otherwise conv2d_backward_filter_tiled*.wgsl.
+// Requires CO <= 4 && KH == 3 && KW == 3 && S == 1 && (CO > 1 || CI % 4 != 0) (one output channel over
+//   vec4s of CI: conv2d_backward_filter_window1.wgsl); otherwise conv2d_backward_filter_tiled*.wgsl.
 // Layouts: x [N,H,W,CI], dz [N,OH,OW,CO], dw [KS,3,3,CI,CO], row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).
 // Dispatch: ceil(count / WG) workgroups, count = KS*3*IB with IB = ceil(CI/8) (fastest), then kh.

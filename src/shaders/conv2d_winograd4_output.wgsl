@@ -22,6 +22,9 @@ override ACT: u32 = 0u;
 // MASK: the input gradient of a conv whose input x came out of a relu: each value kept where
 // mask (= x) > 0, else 0 (the relu's backward, done here rather than in a pass of its own).
 override MASK: bool = false;
+// EDGES: OH or OW is not a multiple of 4, so the last tiles reach past the output and each store
+// is tested; without, none is (about 10% faster on SwiftShader at 40x40).
+override EDGES: bool = true;
 // ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
 const ACT_NONE: u32 = 0u;
 const ACT_RELU: u32 = 1u;
@@ -65,12 +68,12 @@ fn column(c: u32, g: u32, s: u32) -> array<vec4f, 4> {
 
 /** Stores output row oh's 4 pixels from ow (those inside OH x OW), each + bias, activated. */
 fn put(n: u32, oh: u32, ow: u32, c4: u32, bias: vec4f, row: array<vec4f, 4>) {
-  if (oh >= u.OH) { return; }
+  if (EDGES && oh >= u.OH) { return; }
   let p = ((n * u.OH + oh) * u.OW + ow) * u.CO4 + c4;
   y[p] = finish(p, bias + row[0]);
-  if (ow + 1u < u.OW) { y[p + u.CO4] = finish(p + u.CO4, bias + row[1]); }
-  if (ow + 2u < u.OW) { y[p + 2u * u.CO4] = finish(p + 2u * u.CO4, bias + row[2]); }
-  if (ow + 3u < u.OW) { y[p + 3u * u.CO4] = finish(p + 3u * u.CO4, bias + row[3]); }
+  if (!EDGES || ow + 1u < u.OW) { y[p + u.CO4] = finish(p + u.CO4, bias + row[1]); }
+  if (!EDGES || ow + 2u < u.OW) { y[p + 2u * u.CO4] = finish(p + 2u * u.CO4, bias + row[2]); }
+  if (!EDGES || ow + 3u < u.OW) { y[p + 3u * u.CO4] = finish(p + 3u * u.CO4, bias + row[3]); }
 }
 
 @compute @workgroup_size(WG)

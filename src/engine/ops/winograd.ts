@@ -158,7 +158,8 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
     // Likewise with no mask (MASK off).
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
     dims: winogradDims(g, f),
-    constants: { ACT: ACT[act], MASK: mask ? 1 : 0 },
+    // winograd4's: whether the last tiles reach past the output (then each store is tested).
+    constants: { ACT: ACT[act], MASK: mask ? 1 : 0, ...(f === 'winograd4' ? { EDGES: g.OH % 4 || g.OW % 4 ? 1 : 0 } : {}) },
   });
   return y;
 }
