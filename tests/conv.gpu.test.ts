@@ -108,6 +108,9 @@ const SPECS: ConvSpec[] = [
   // 23 pixels in 3 slices of its split; 'valid' with 4 channels (one half block)
   { N: 2, H: 20, W: 23, CI: 12, CO: 1, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
   { N: 1, H: 9, W: 14, CI: 4, CO: 1, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: true },
+  // narrow1 (CI = 1, 3x3 stride 1): 12 output channels (a full and a half 8-channel block), 3 slices; 'valid'
+  { N: 2, H: 20, W: 23, CI: 1, CO: 12, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'relu', bias: true },
+  { N: 1, H: 9, W: 14, CI: 1, CO: 4, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'none', bias: false },
   // winograd (3x3 stride 1, CI % 4 == 0, CO % 32 == 0): 9 x 11 'same' (a partial last 2x2 tile in
   // each direction; 60 tiles: 7 full 8-tile blocks and a partial one), relu; 'valid' 7 x 10 -> 5 x 8
   // (a partial row of tiles), CI = 12 (three vec4s), CO = 64, sigmoid, no bias. For winograd4 (4x4

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
-import { filterGradSplit, window1Split } from '../src/engine/ops/convLaunch.ts';
+import { filterGradSplit, slidingSplit } from '../src/engine/ops/convLaunch.ts';
 import { CODE_TABLES, DERIVED, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, WINOGRAD_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';
@@ -133,6 +133,10 @@ describe('the kernel table', () => {
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 1 }).name).toBe('conv2d_backward_filter_window1');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 1, CI: 6 }).name).toBe('conv2d_backward_filter_window');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 3 }).name).toBe('conv2d_backward_filter_window');
+    // One input channel at 3x3 stride 1 slides a window (narrow1); other first layers: rows of taps.
+    expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 1 }).name).toBe('conv2d_backward_filter_narrow1');
+    expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 3 }).name).toBe('conv2d_backward_filter_narrow');
+    expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 1, S: 2 }).name).toBe('conv2d_backward_filter_narrow');
     expect(familiesFor('conv2d', 'weight-grad', { ...a, CO: 1, CI: 6 }, none)).toContain('window');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 3 }, none)).toContain('window');
     expect(pickKernel('conv2d', 'input-grad', 'window', { ...a, CO: 3 }).name).toBe('conv2d_transpose_window');
@@ -248,19 +252,19 @@ describe('the split-K weight gradient (filterGradSplit)', () => {
     expect(filterGradSplit(geo(16, 40, 40), 576).KS).toBeGreaterThan(1); // DnCNN's layers split
   });
 
-  it('window1 (CO = 1) splits in slices of at least 256 pixels: the default preset\'s last layer in 23, not 6', () => {
+  it('window1 (CO = 1) and narrow1 (CI = 1) split in slices of at least 256 pixels: the default preset\'s last layer in 23, not 6', () => {
     const geo = (N: number, OH: number, OW: number, CI: number) => ({ N, H: OH, W: OW, CI, OH, OW, CO: 1, KH: 3, KW: 3, S: 1, PT: 1, PL: 1 });
     for (const [N, OH, OW, CI] of [[4, 40, 40, 32], [16, 40, 40, 64], [2, 20, 23, 12], [1, 9, 12, 4], [128, 40, 40, 64]]) {
       const g = geo(N, OH, OW, CI);
-      const { KS, rowsPer } = window1Split(g, KERNELS.conv2d_backward_filter_window1.invocations({ ...g }));
+      const { KS, rowsPer } = slidingSplit(g, KERNELS.conv2d_backward_filter_window1.invocations({ ...g }));
       const rows = N * OH;
       expect(KS * rowsPer).toBeGreaterThanOrEqual(rows);
       expect((KS - 1) * rowsPer).toBeLessThan(rows);
       if (KS > 1) expect(rowsPer * OW).toBeGreaterThanOrEqual(256);
     }
     const last = geo(4, 40, 40, 32);
-    expect(window1Split(last, 12).KS).toBe(23);
+    expect(slidingSplit(last, 12).KS).toBe(23);
     expect(filterGradSplit(last, 12).KS).toBe(6);
-    expect(window1Split(geo(2, 20, 23, 12), 6).KS).toBe(3); // tests/conv.gpu.test.ts's window1 spec
+    expect(slidingSplit(geo(2, 20, 23, 12), 6).KS).toBe(3); // tests/conv.gpu.test.ts's window1 spec
   });
 });

@@ -12,7 +12,8 @@
 // Split-K as conv2d_backward_filter_tiled.wgsl: the N*OH*OW pixel sum in KS slices of rowsPer
 //   (n, oh) rows; slice s writes dw[s*slice ..] and conv2d_backward_filter_sum.wgsl adds them.
 // Precision: each weight sums rowsPer*OW products serially in float32, then KS partials.
-// Runs when CI <= 4 && CO % 4 == 0 (dz and dw are read as vec4 over co; more input channels fill
+// Runs when CI <= 4 && CO % 4 == 0 && (CI > 1 || KH != 3 || KW != 3 || S != 1) (one input channel at
+//   3x3 stride 1: conv2d_backward_filter_narrow1.wgsl; dz and dw are read as vec4 over co; more input channels fill
 //   conv2d_backward_filter_tiled's tiles).
 // Layouts: x [N,H,W,CI], dz [N,OH,OW,CO/4] vec4, dw [KS,KH,KW,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 dz (read), 3 dw (read_write).

@@ -232,7 +232,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
   if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
   if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (k.name === 'conv2d_backward_filter_window1') return window1FilterGrad(x, dz, dw, g, k);
+  if (k.name === 'conv2d_backward_filter_window1' || k.name === 'conv2d_backward_filter_narrow1') return slidingFilterGrad(x, dz, dw, g, k);
   if (k.variant === 'winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g), saved);
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
@@ -294,24 +294,27 @@ function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k:
 }
 
 /**
- * The slices of conv2d_backward_filter_window1's pixel sum: at least WINDOW1_MIN_PIXELS pixels each
- * (its partial dw is 9*CI floats, so short slices cost little) and enough for SPLIT_TARGET
- * invocations. With the usual 1024 the default preset's last layer (batch 4) ran in 6 slices, 72
- * invocations: two workgroups of 64 and 8 on SwiftShader, one core doing nearly all of it.
+ * The slices of the sliding-window weight gradients' pixel sum (conv2d_backward_filter_window1, one
+ * output channel, and conv2d_backward_filter_narrow1, one input channel): at least SLIDING_MIN_PIXELS
+ * pixels each (a slice's partial dw is only 9 * CI * CO floats, so short slices cost little) and
+ * enough for SPLIT_TARGET invocations. With filterGradSplit's 1024 the default preset's last layer
+ * (batch 4) ran in 6 slices, 72 invocations: two workgroups of 64 and 8 on SwiftShader, one core
+ * doing nearly all of it.
  */
-const WINDOW1_MIN_PIXELS = 256;
-export function window1Split(g: ConvGeometry, perSlice: number): { KS: number; rowsPer: number } {
+const SLIDING_MIN_PIXELS = 256;
+export function slidingSplit(g: ConvGeometry, perSlice: number): { KS: number; rowsPer: number } {
   const rows = g.N * g.OH;
-  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / WINDOW1_MIN_PIXELS)), perSlice);
+  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / SLIDING_MIN_PIXELS)), perSlice);
 }
 
-/** The weight gradient by conv2d_backward_filter_window1 (CO = 1), split-K (window1Split). */
-function window1FilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
+/** The weight gradient by conv2d_backward_filter_window1 (CO = 1) or _narrow1 (CI = 1), split-K (slidingSplit). */
+function slidingFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
   const what = 'conv2d dw';
-  const { KS, rowsPer } = window1Split(g, k.invocations({ ...g }));
-  const CI4 = g.CI / 4;
-  const uniforms = { count: k.invocations({ ...g, KS }), H: g.H, W: g.W, CI4, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, WINDOW_TILE.CI), rows: g.N * g.OH, rowsPer, slice: 9 * CI4 };
-  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_window1', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+  const { KS, rowsPer } = slidingSplit(g, k.invocations({ ...g }));
+  // The side with channels: 8 of them (2 vec4) per invocation.
+  const channels: Record<string, number> = k.name === 'conv2d_backward_filter_window1' ? { CI4: g.CI / 4, IB: ceilDiv(g.CI, 8) } : { CO4: g.CO / 4, CB: ceilDiv(g.CO, 8) };
+  const uniforms = { count: k.invocations({ ...g, KS }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, ...channels, rows: g.N * g.OH, rowsPer, slice: (9 * g.CI * g.CO) / 4 };
+  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
 }
 
 /**
