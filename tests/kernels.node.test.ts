@@ -137,6 +137,10 @@ describe('the kernel table', () => {
     expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 1 }).name).toBe('conv2d_backward_filter_narrow1');
     expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 3 }).name).toBe('conv2d_backward_filter_narrow');
     expect(pickKernel('conv2d', 'weight-grad', 'narrow', { ...a, CI: 1, S: 2 }).name).toBe('conv2d_backward_filter_narrow');
+    // ... and its forward (narrow's other forward, conv2d_narrow, is for CO <= 4 with CI % 4 == 0).
+    expect(familiesFor('conv2d', 'forward', { ...a, CI: 1 }, none)).toContain('narrow');
+    expect(pickKernel('conv2d', 'forward', 'narrow', { ...a, CI: 1 }).name).toBe('conv2d_narrow1');
+    expect(familiesFor('conv2d', 'forward', { ...a, CI: 1, KH: 5, KW: 5 }, none)).not.toContain('narrow');
     expect(familiesFor('conv2d', 'weight-grad', { ...a, CO: 1, CI: 6 }, none)).toContain('window');
     expect(familiesFor('conv2d', 'input-grad', { ...a, CO: 3 }, none)).toContain('window');
     expect(pickKernel('conv2d', 'input-grad', 'window', { ...a, CO: 3 }).name).toBe('conv2d_transpose_window');

@@ -138,9 +138,10 @@ const vec4co = { text: 'CO % 4 == 0', test: (d: Dims) => d.CO % 4 === 0 };
 const scalarCo = { text: 'CO % 4 != 0', test: (d: Dims) => d.CO % 4 !== 0 };
 const narrowCo = { text: 'CO <= 4 && CI % 4 == 0 && CI <= 512', test: (d: Dims) => d.CO <= 4 && d.CI % 4 === 0 && d.CI <= 512 };
 const narrowCi = { text: 'CI <= 4 && CO % 4 == 0 && CO <= 512', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && d.CO <= 512 };
-// The narrow weight gradient: one input channel at 3x3 stride 1 slides a window (narrow1), else rows of taps.
-const narrow1Dw = { text: 'CI == 1 && CO % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CI === 1 && d.CO % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
-const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0 && (CI > 1 || KH != 3 || KW != 3 || S != 1)', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && !narrow1Dw.test(d) };
+// One input channel at 3x3 stride 1 (the gray first layers): narrow1's forward and weight gradient
+// (which slides a window); other narrow weight gradients: rows of taps.
+const narrow1 = { text: 'CI == 1 && CO % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CI === 1 && d.CO % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
+const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0 && (CI > 1 || KH != 3 || KW != 3 || S != 1)', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && !narrow1.test(d) };
 // A quad's 4 invocations are 4 blocks of 8 channels (of the output, or of dx's output CI).
 const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
 const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
@@ -228,6 +229,9 @@ function convRows(): RowSpec[] {
     { ...fwd, name: 'conv2d_wide', variant: 'wide', wg: 256, perInvocation: 16,
       invocations: (d: Dims) => 256 * (d.KS ?? 1) * cdiv(d.N * d.OH * d.OW, SHARED_TILE.conv2d_wide.BM) * cdiv(d.CO, SHARED_TILE.conv2d_wide.BN), backward: fwdBack('wide') },
     // One invocation per output pixel, all of its (at most 4) channels.
+    // One input channel, 3x3 stride 1: 8 pixels of a row x 8 channels an invocation.
+    { ...fwd, name: 'conv2d_narrow1', variant: 'narrow', when: narrow1, wg: 64, perInvocation: 64, perInvocationText: '8 pixels of a row x 8 channels',
+      invocations: (d: Dims) => d.N * d.OH * cdiv(d.OW, 8) * cdiv(d.CO, 8), backward: fwdBack('narrow') },
     { ...fwd, name: 'conv2d_narrow', variant: 'narrow', when: narrowCo, wg: 64, perInvocation: 4,
       invocations: (d: Dims) => d.N * d.OH * d.OW, backward: fwdBack('narrow') },
     // conv2d_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
@@ -322,7 +326,7 @@ function convRows(): RowSpec[] {
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_scalar.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_scalar.C) },
     // 8 rows (kh, kw, ci) of dw x 8 channels an invocation, per slice of the pixel sum (as tiled).
     // One input channel: one tap row kh x 8 output channels an invocation, sliding along each row, per slice of the pixel sum.
-    { ...dw, name: 'conv2d_backward_filter_narrow1', variant: 'narrow', when: narrow1Dw, wg: 64, perInvocation: 24, perInvocationText: '3 taps x 8 output channels (one tap row of dw)',
+    { ...dw, name: 'conv2d_backward_filter_narrow1', variant: 'narrow', when: narrow1, wg: 64, perInvocation: 24, perInvocationText: '3 taps x 8 output channels (one tap row of dw)',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CO, 8) },
     { ...dw, name: 'conv2d_backward_filter_narrow', variant: 'narrow', when: narrowCiDw, wg: 64, perInvocation: 64,
       invocations: (d) => (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, TILE.conv2d_backward_filter_narrow.R) * cdiv(d.CO, TILE.conv2d_backward_filter_narrow.C) },

@@ -84,6 +84,11 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
     runtime().launch('conv2d_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
     return y;
   }
+  if (k.name === 'conv2d_narrow1') {
+    const uniforms = { count: k.invocations({ ...g }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, CO4: g.CO / 4, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, PB: ceilDiv(g.OW, 8), CB: ceilDiv(g.CO, 8) };
+    runtime().launch('conv2d_narrow1', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+    return y;
+  }
   if (k.name === 'conv2d_narrow') {
     // Whole taps of weights per workgroup-memory stage (512 (tap, ci) vec4s): TPC * CI <= 512.
     const uniforms = { ...geomUniforms(g), CO: g.CO, hasBias: b ? 1 : 0, M: g.N * g.OH * g.OW, TPC: Math.max(1, Math.floor(512 / g.CI)) };
