@@ -24,7 +24,7 @@ let page: Page;
 let errors: string[] = [];
 
 declare global {
-  interface Window { __devices: GPUDevice[]; __seen: { warn: string[]; steps: string[]; stages: string[] } }
+  interface Window { __devices: GPUDevice[]; __seen: { warn: string[]; steps: string[]; stages: string[] }; __stopStage?: string }
 }
 
 /** Sets an input's value and fires the events a person's typing would. */
@@ -336,10 +336,22 @@ describe('training page', () => {
     await page.$eval('#resume-checkpoint', (e) => { (e as HTMLInputElement).checked = false; });
     await setValue('epochs', 3);
     await setValue('steps-per-epoch', 4);
+    // Stop is pressed inside the page the moment step 2 of 4 shows (a MutationObserver), as a person
+    // would: through the test runner's round trip a fast adapter could finish all 12 steps first.
+    await page.evaluate(() => {
+      delete window.__stopStage;
+      const step = document.getElementById('stat-step')!;
+      const obs = new MutationObserver(() => {
+        if (step.textContent !== '2 / 4') return;
+        obs.disconnect();
+        document.getElementById('stop')!.click();
+        window.__stopStage = document.getElementById('stage')!.textContent ?? '';
+      });
+      obs.observe(step, { childList: true, characterData: true, subtree: true });
+    });
     await page.click('#start');
-    await page.waitForFunction(() => document.getElementById('stat-step')!.textContent === '2 / 4', { timeout: 60_000 });
-    await page.click('#stop');
-    expect(await text('#stage')).toBe('Stopping');
+    await page.waitForFunction(() => window.__stopStage !== undefined, { timeout: 60_000 });
+    expect(await page.evaluate(() => window.__stopStage)).toBe('Stopping');
     await page.waitForFunction(() => /^Testing/.test(document.getElementById('stage')!.textContent ?? ''), { timeout: 30_000 });
     const t0 = Date.now();
     await page.click('#stop');

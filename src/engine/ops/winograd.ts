@@ -17,7 +17,8 @@
  * taken back to the 3x3 taps (conv2d_backward_filter_winograd_output). Where the forward ran these
  * passes too, its V of x is kept for the weight gradient (src/engine/ops/conv2d.ts), which then
  * skips its first; where it ran winograd4's, its input pass is conv2d_winograd4_input_pair, which
- * writes both families' V from one read of x and keeps them. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s products and moves fewer bytes, at a few
+ * writes both families' V from one read of x and keeps them. F(4x4, 3x3) does 4/9 of F(2x2, 3x3)'s
+ * products and moves fewer bytes, at a few
  * times its float32 rounding (within the conv tolerance); which one runs is the autotuner's
  * choice. winograd4 has no weight gradient: F(3x3, 4x4) went over the conv tolerance at DnCNN's
  * 64->64 layer (166% on SwiftShader, 97% on an H200), where F(3x3, 2x2) and the direct kernels
