@@ -196,11 +196,13 @@ describe('the kernel table', () => {
     expect(KERNELS.conv2d_backward_filter_wide.wg * KERNELS.conv2d_backward_filter_wide.perInvocation).toBe(WIDE_FILTER_TILE.K * WIDE_FILTER_TILE.C);
   });
 
-  it('window tiles: WINDOW_TILE agrees with the WGSL constants TR, TP and TC of the three window kernels', () => {
+  it('window tiles: WINDOW_TILE agrees with the WGSL constants TR, TP, TC and TC4 of the window kernels (and narrow1\'s weight gradient)', () => {
     const konst = (name: string, k: string) => Number(source(name).match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([konst('conv2d_window', 'TR'), konst('conv2d_window', 'TP')]).toEqual([WINDOW_TILE.R, WINDOW_TILE.P]);
     expect(['TR', 'TP', 'TC'].map((k) => konst('conv2d_transpose_window', k))).toEqual([WINDOW_TILE.R, WINDOW_TILE.P, WINDOW_TILE.C]);
     expect(konst('conv2d_backward_filter_window', 'TR')).toBe(WINDOW_TILE.CI);
+    expect(4 * konst('conv2d_backward_filter_window1', 'TC4')!).toBe(WINDOW_TILE.CI);
+    expect(4 * konst('conv2d_backward_filter_narrow1', 'TC4')!).toBe(WINDOW_TILE.CI);
   });
 
   it('winograd: WINOGRAD_TILE agrees with the product passes\' TP, TR and 4 * TC4, and each pass\'s invocations cover its output', () => {

@@ -116,7 +116,7 @@ export const TILE = {
   conv2d_tiled: { P: 8, C: 8 }, conv2d_tiled_scalar: { P: 8, C: 4 },
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
-  conv2d_backward_filter_narrow: { R: 8, C: 8 },
+  conv2d_backward_filter_narrow: { R: 8, C: 8 }, conv2d_narrow1: { P: 8, C: 8 },
   conv2d_tiled_quad: { P: 8, C: 8 }, conv2d_transpose_tiled_quad: { P: 8, C: 8 }, conv2d_backward_filter_tiled_quad: { R: 8, C: 8 },
 } as const;
 /** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup (of 64; wide: 256). */
@@ -128,7 +128,8 @@ export const SHARED_TILE = {
 export type SharedKernel = keyof typeof SHARED_TILE;
 /**
  * The window kernels' tiles: R output rows x P output columns per invocation (x C channels for the
- * input gradient; the forward takes all of its at most 4); the weight gradient's CI input channels.
+ * input gradient; the forward takes all of its at most 4); the weight gradient's CI input channels
+ * (window1's too, and narrow1's weight gradient takes as many output channels).
  */
 export const WINDOW_TILE = { R: 4, P: 8, C: 4, CI: 8 } as const;
 /** conv2d_backward_filter_wide's tile: K taps x C channels of dw per workgroup, M pixels a step. */
@@ -231,7 +232,7 @@ function convRows(): RowSpec[] {
     // One invocation per output pixel, all of its (at most 4) channels.
     // One input channel, 3x3 stride 1: 8 pixels of a row x 8 channels an invocation.
     { ...fwd, name: 'conv2d_narrow1', variant: 'narrow', when: narrow1, wg: 64, perInvocation: 64, perInvocationText: '8 pixels of a row x 8 channels',
-      invocations: (d: Dims) => d.N * d.OH * cdiv(d.OW, 8) * cdiv(d.CO, 8), backward: fwdBack('narrow') },
+      invocations: (d: Dims) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_narrow1.P) * cdiv(d.CO, TILE.conv2d_narrow1.C), backward: fwdBack('narrow') },
     { ...fwd, name: 'conv2d_narrow', variant: 'narrow', when: narrowCo, wg: 64, perInvocation: 4,
       invocations: (d: Dims) => d.N * d.OH * d.OW, backward: fwdBack('narrow') },
     // conv2d_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
@@ -327,7 +328,7 @@ function convRows(): RowSpec[] {
     // 8 rows (kh, kw, ci) of dw x 8 channels an invocation, per slice of the pixel sum (as tiled).
     // One input channel: one tap row kh x 8 output channels an invocation, sliding along each row, per slice of the pixel sum.
     { ...dw, name: 'conv2d_backward_filter_narrow1', variant: 'narrow', when: narrow1, wg: 64, perInvocation: 24, perInvocationText: '3 taps x 8 output channels (one tap row of dw)',
-      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CO, 8) },
+      invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CO, WINDOW_TILE.CI) },
     { ...dw, name: 'conv2d_backward_filter_narrow', variant: 'narrow', when: narrowCiDw, wg: 64, perInvocation: 64,
       invocations: (d) => (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, TILE.conv2d_backward_filter_narrow.R) * cdiv(d.CO, TILE.conv2d_backward_filter_narrow.C) },
     // One workgroup of 256 per 64-tap x 64-channel block of dw and slice of the pixel sum (KS: the

@@ -22,6 +22,7 @@
 struct U { count: u32, H: u32, W: u32, CI4: u32, OH: u32, OW: u32, PT: i32, PL: i32, IB: u32, rows: u32, rowsPer: u32, slice: u32 }
 
 override WG: u32 = 64u;
+const TC4: u32 = 2u; // vec4 input-channel groups per invocation (a*L and a*H below)
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
@@ -36,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let t = g / u.IB;
   let kh = t % 3u;
   let s = t / 3u; // the slice of the pixel sum
-  let cL = 2u * ib;
+  let cL = TC4 * ib;
   let cH = min(cL + 1u, u.CI4 - 1u); // clamped: computed, not stored
   let z = vec4f(0.0);
 

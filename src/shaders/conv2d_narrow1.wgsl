@@ -23,6 +23,8 @@
 struct U { count: u32, H: u32, W: u32, OH: u32, OW: u32, CO4: u32, PT: i32, PL: i32, hasBias: u32, PB: u32, CB: u32 }
 
 override WG: u32 = 64u;
+const TP: u32 = 8u; // pixels per invocation (the unrolled a0 .. a7 below)
+const TC4: u32 = 2u; // vec4 channel groups per invocation (aL and aH below)
 override ACT: u32 = 0u;
 // ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
 const ACT_NONE: u32 = 0u;
@@ -69,10 +71,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   t = t / u.PB;
   let oh = t % u.OH;
   let n = t / u.OH;
-  let oL = 2u * cb;
+  let oL = TC4 * cb;
   let oH = min(oL + 1u, u.CO4 - 1u); // clamped: computed, not stored
   let hi = oL + 1u < u.CO4;
-  let ow0 = pb * 8u;
+  let ow0 = pb * TP;
   // The 9 taps' weights, channels oL and oH.
   let w0L = w[0u * u.CO4 + oL]; let w0H = w[0u * u.CO4 + oH];
   let w1L = w[1u * u.CO4 + oL]; let w1H = w[1u * u.CO4 + oH];

@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { type InputPair, type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradPairBytes, winogradTranspose } from './winograd.ts';
+import { type InputPair, type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradPairFits, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -48,8 +48,7 @@ export function masksInputGrad(variant: ConvVariant, g: ConvGeometry): boolean {
 export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): boolean {
   const f = baseFamily(family(variant, 'forward', g));
   if (!isWinograd(f) || family(variant, 'weight-grad', g) !== 'winograd') return false;
-  const l = runtime().limits;
-  return f === 'winograd' || winogradPairBytes(g) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+  return f === 'winograd' || winogradPairFits(g);
 }
 
 function geomUniforms(g: ConvGeometry) {
@@ -85,7 +84,7 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
     return y;
   }
   if (k.name === 'conv2d_narrow1') {
-    const uniforms = { count: k.invocations({ ...g }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, CO4: g.CO / 4, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, PB: ceilDiv(g.OW, 8), CB: ceilDiv(g.CO, 8) };
+    const uniforms = { count: k.invocations({ ...g }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, CO4: g.CO / 4, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, PB: ceilDiv(g.OW, TILE.conv2d_narrow1.P), CB: ceilDiv(g.CO, TILE.conv2d_narrow1.C) };
     runtime().launch('conv2d_narrow1', { uniforms, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
     return y;
   }
@@ -316,8 +315,8 @@ export function slidingSplit(g: ConvGeometry, perSlice: number): { KS: number; r
 function slidingFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
   const what = 'conv2d dw';
   const { KS, rowsPer } = slidingSplit(g, k.invocations({ ...g }));
-  // The side with channels: 8 of them (2 vec4) per invocation.
-  const channels: Record<string, number> = k.name === 'conv2d_backward_filter_window1' ? { CI4: g.CI / 4, IB: ceilDiv(g.CI, 8) } : { CO4: g.CO / 4, CB: ceilDiv(g.CO, 8) };
+  // The side with channels: WINDOW_TILE.CI of them per invocation.
+  const channels: Record<string, number> = k.name === 'conv2d_backward_filter_window1' ? { CI4: g.CI / 4, IB: ceilDiv(g.CI, WINDOW_TILE.CI) } : { CO4: g.CO / 4, CB: ceilDiv(g.CO, WINDOW_TILE.CI) };
   const uniforms = { count: k.invocations({ ...g, KS }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, ...channels, rows: g.N * g.OH, rowsPer, slice: (9 * g.CI * g.CO) / 4 };
   return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
 }

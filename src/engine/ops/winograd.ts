@@ -69,10 +69,15 @@ export function winogradScratchBytes(g: ConvGeometry, f: WinogradFamily = 'winog
   return 4 * pointsOf(f) * tiles(g, f).T * Math.max(g.CI, g.CO);
 }
 
+/** Whether a tensor of `bytes` fits this device's largest binding. */
+function fitsBinding(bytes: number): boolean {
+  const l = runtime().limits;
+  return bytes <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+}
+
 /** Whether the passes' tensors fit this device's largest binding (else the conv takes another family). */
 export function winogradFits(g: ConvGeometry, f: WinogradFamily = 'winograd'): boolean {
-  const l = runtime().limits;
-  return winogradScratchBytes(g, f) <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
+  return fitsBinding(winogradScratchBytes(g, f));
 }
 
 /** w [3, 3, CI, CO] -> U [a*a, CI, CO]: conv2d_winograd*_weights. */
@@ -127,9 +132,9 @@ export function winogradInputPair(x: Tensor, g: ConvGeometry): InputPair {
   return { v, at: 36 * T * (g.CI / 4) };
 }
 
-/** The bytes of winogradInputPair's tensor at g. */
-export function winogradPairBytes(g: ConvGeometry): number {
-  return 4 * (36 * tiles(g, 'winograd4').T + 16 * tiles(g, 'winograd').T) * g.CI;
+/** Whether winogradInputPair's tensor fits this device's largest binding (else the two input passes run apart). */
+export function winogradPairFits(g: ConvGeometry): boolean {
+  return fitsBinding(4 * (36 * tiles(g, 'winograd4').T + 16 * tiles(g, 'winograd').T) * g.CI);
 }
 
 /** The product passes: conv2d_winograd (8 tiles an invocation) and its tile variant (16). */
@@ -235,13 +240,13 @@ export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: Con
 
 /** The last three passes of the conv g, for its filters u already in the domain (released here). */
 function passes(u: Tensor, x: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily, keep?: (v: InputPair) => void, mask: Tensor | null = null, product?: WinogradProduct): Tensor {
-  // The product pass reads V4 from the pair's start.
-  const kept = keep ? (f === 'winograd4' ? winogradInputPair(x, g) : { v: winogradInput(x, g, f), at: 0 }) : null;
-  const v = kept?.v ?? winogradInput(x, g, f);
+  // winograd4 keeps the pair, whose start the product pass reads as its V; winograd keeps its own V.
+  const pair = keep && f === 'winograd4' ? winogradInputPair(x, g) : null;
+  const v = pair?.v ?? winogradInput(x, g, f);
   const m = winogradProducts(v, u, g, f, product);
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
-  if (kept) keep!(kept);
+  if (keep) keep(pair ?? { v, at: 0 });
   else v.dispose();
   const y = winogradOutput(m, b, g, act, f, mask);
   m.dispose();
