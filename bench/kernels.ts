@@ -21,8 +21,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--filter REGEX] [--json FILE] 
   --family F      conv kernels: auto (default: the autotuner times each family at the rows'
                   shapes first and each shape runs its fastest; the JSON keeps those times),
                   or one family for every conv: naive, tiled (register tiles), shared, shared64,
-                  wide, narrow, quad, window, winograd, winograd4 or winograd4-t16 (tiled where the family has no kernel
-                  for a role or shape)
+                  wide, narrow, quad, window, winograd, winograd4, winograd4-t16, winograd-s2 or
+                  winograd-s2-t16 (tiled where the family has no kernel for a role or shape)
   --backend B     node (this process, on Dawn: the optional npm package \`webgpu\`), browser
                   (headless Chromium) or auto: node when it finds an adapter (default auto).
                   Both engines run on the same device either way.

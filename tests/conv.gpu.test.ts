@@ -16,8 +16,8 @@ import { b64ToF32, f32ToB64, useGpuPage } from './support/gpu.ts';
 const page = useGpuPage();
 
 type Op = 'conv2d' | 'conv2dTranspose';
-type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16';
-const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'] as const;
+type Variant = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16' | 'winograd-s2' | 'winograd-s2-t16';
+const FAMILIES = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16'] as const;
 interface ConvSpec {
   N: number; H: number; W: number; CI: number; CO: number; KH: number; KW: number;
   stride: 1 | 2; padding: 'same' | 'valid'; activation: 'none' | 'relu' | 'sigmoid'; bias: boolean;
@@ -120,6 +120,13 @@ const SPECS: ConvSpec[] = [
   { N: 1, H: 7, W: 10, CI: 12, CO: 64, KH: 3, KW: 3, stride: 1, padding: 'valid', activation: 'sigmoid', bias: false },
   // winograd's weight gradient (CI % 8 == 0, CO % 32 == 0) split in 2 slices of 256 tiles
   { N: 2, H: 32, W: 32, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
+  // winograd-s2 (3x3 stride 2, CI % 4 == 0, CI <= 128, CO % 32 == 0): 17 x 13 'same' -> 9 x 7 (last
+  // 4x4 tiles of 1 row and 3 columns; 12 tiles: a full 8-tile block and a partial one, 16-tile: one
+  // partial), padding 1 before; 'valid' 12 x 19 -> 5 x 9, CI = 12 (three vec4s), CO = 64, no bias. A
+  // conv2dTranspose of these runs it for its input gradient where its CI is a multiple of 32.
+  { N: 2, H: 17, W: 13, CI: 8, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  { N: 1, H: 12, W: 19, CI: 12, CO: 64, KH: 3, KW: 3, stride: 2, padding: 'valid', activation: 'sigmoid', bias: false },
+  { N: 2, H: 5, W: 6, CI: 32, CO: 8, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
 ];
 
 /** Seeded random cases: every kernel size 1..7 (square or not), stride, padding, activation, bias. */
@@ -220,7 +227,7 @@ describe('tiled and shared vs naive on identical inputs', () => {
         const yShape = (op === 'conv2d' ? ref.conv2d(inputs[0], inputs[1], null, o) : ref.conv2dTranspose(inputs[0], inputs[1], null, o)).shape;
         const dy = rand(yShape);
         const naive = await runOnGpu(op, inputs, dy, { ...o, variant: 'naive' });
-        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'] as const) {
+        for (const v of ['tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16'] as const) {
           const got = await runOnGpu(op, inputs, dy, { ...o, variant: v });
           expect(got.shape).toEqual(naive.shape);
           const problems = [
@@ -326,6 +333,11 @@ describe('kernel selection', () => {
         winograd4_8: run(8, { variant: 'winograd4' }),
         winograd4t16_32: run(32, { variant: 'winograd4-t16' }),
         winograd4t16_8: run(8, { variant: 'winograd4-t16' }),
+        // winograd-s2: a 3x3 stride-2 conv's forward (CI % 4 == 0, CO % 32 == 0); tiled for the rest, and at stride 1
+        winogradS2_32: run(32, { variant: 'winograd-s2', stride: 2 }),
+        winogradS2_8: run(8, { variant: 'winograd-s2', stride: 2 }),
+        winogradS2t16_32: run(32, { variant: 'winograd-s2-t16', stride: 2 }),
+        winogradS2_s1: run(32, { variant: 'winograd-s2' }),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -368,6 +380,11 @@ describe('kernel selection', () => {
     // winograd4-t16: winograd4's passes with the 16-tile product pass in place of conv2d_winograd.
     expect(r.winograd4t16_32).toBe(r.winograd4_32.replace(' conv2d_winograd ', ' conv2d_winograd_t16 '));
     expect(r.winograd4t16_8).toBe(r.tiled4);
+    // winograd-s2: its own weights, input and output passes around conv2d_winograd's product (81 points).
+    expect(r.winogradS2_32).toBe('conv2d_winograd_s2_weights conv2d_winograd_s2_input conv2d_winograd conv2d_winograd_s2_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.winogradS2_8).toBe(r.tiled4);
+    expect(r.winogradS2t16_32).toBe(r.winogradS2_32.replace(' conv2d_winograd ', ' conv2d_winograd_t16 '));
+    expect(r.winogradS2_s1).toBe(r.tiled4);
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward
@@ -472,10 +489,10 @@ describe('misuse gets a ShapeError naming the problem', () => {
       "ShapeError: conv2d: padding must be 'same' or 'valid', got 'full'",
       "ShapeError: conv2d: 'valid' padding needs the input (2) to be at least the kernel size (3)",
       "ShapeError: conv2d: activation must be 'none', 'relu' or 'sigmoid', got 'tanh'",
-      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'auto', got 'fast'",
+      "ShapeError: conv2d: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16', 'auto', got 'fast'",
       'ShapeError: conv2dTranspose: x has 3 channels but w [3,3,3,8] ([KH, KW, Cout, Cin]) expects 8',
       'ShapeError: conv2dTranspose: bias must have shape [3] (Cout of w [3,3,3,8]), got [8]',
-      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'auto', got 'fast'",
+      "ShapeError: setConvVariant: variant must be 'naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16', 'auto', got 'fast'",
     ]);
   });
 });

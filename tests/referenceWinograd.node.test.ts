@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RefTensor, conv2d, conv2dBackward, refTensor } from '../src/engine/reference.ts';
-import { F2, F4, type WinogradScheme, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
+import { F2, F4, S2, type WinogradScheme, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
 
 function rand(shape: number[], seed: number): RefTensor {
   let s = seed;
@@ -56,6 +56,29 @@ describe('Winograd references', () => {
         expect(worst).toBeLessThan(1e-11);
       });
     }
+  }
+
+  // The stride-2 scheme (winograd-s2) against the direct stride-2 conv: 'same' padding of 0 before
+  // at even sizes and 1 at odd ones, partial last tiles (9 -> 5 = 4 + 1, 11 -> 6 = 4 + 2).
+  const s2cases = [
+    { N: 2, H: 9, W: 11, CI: 3, CO: 5, padding: 'same' as const },
+    { N: 1, H: 16, W: 8, CI: 4, CO: 2, padding: 'same' as const },
+    { N: 1, H: 10, W: 13, CI: 2, CO: 3, padding: 'valid' as const },
+    { N: 1, H: 3, W: 3, CI: 1, CO: 1, padding: 'valid' as const },
+  ];
+  for (const c of s2cases) {
+    it(`the stride-2 scheme equals the direct stride-2 conv: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+      const x = rand([c.N, c.H, c.W, c.CI], 11), w = rand([3, 3, c.CI, c.CO], 12), b = rand([c.CO], 13);
+      const want = conv2d(x, w, b, { stride: 2, padding: c.padding, activation: 'none' });
+      const [, OH, OW] = want.shape;
+      // 'same' (as TF): the padding the output needs, the smaller half before.
+      const before = (size: number, out: number) => (c.padding === 'same' ? Math.floor(Math.max((out - 1) * 2 + 3 - size, 0) / 2) : 0);
+      const got = winogradOutput(winogradProducts(winogradInput(x, OH, OW, before(c.H, OH), before(c.W, OW), S2), winogradWeights(w, S2)), b, c.N, OH, OW, S2);
+      expect(got.shape).toEqual(want.shape);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+      expect(worst).toBeLessThan(1e-12);
+    });
   }
 
   it('a swapped transform is caught: the comparison can fail', () => {

@@ -27,10 +27,13 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * multiply-adds, in four passes whose product pass shares loads as quad does) and winograd4 (the
  * forward and input gradient by F(4x4, 3x3): 4x fewer, the same product pass at 36 points instead
  * of 16; no weight gradient, which F(3x3, 4x4) rounds too much for), and winograd4-t16 (winograd4
- * with a product pass of 16 tiles an invocation instead of 8: a tile variant, DERIVED below). */
-export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'only';
-export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16';
-export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16'];
+ * with a product pass of 16 tiles an invocation instead of 8: a tile variant, DERIVED below),
+ * winograd-s2 (the forward of a 3x3 stride-2 conv by a 9-point Winograd algorithm per dimension:
+ * 81 multiply-adds per 4x4 block of outputs and channel pair instead of 144, the same product pass at
+ * 81 points) and winograd-s2-t16 (its tile variant). */
+export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd-s2' | 'only';
+export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16' | 'winograd-s2' | 'winograd-s2-t16';
+export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16'];
 /**
  * Tile variants: a family that runs another family's kernels except one pass, for the roles listed.
  * The tuner times it as a family of its own, so each device keeps the tile it runs fastest (on
@@ -39,6 +42,7 @@ export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared6
  */
 export const DERIVED: Partial<Record<Family, { base: Family; roles: readonly Role[]; product: string }>> = {
   'winograd4-t16': { base: 'winograd4', roles: ['forward', 'input-grad'], product: 'conv2d_winograd_t16' },
+  'winograd-s2-t16': { base: 'winograd-s2', roles: ['forward'], product: 'conv2d_winograd_t16' },
 };
 /** The family whose kernel rows a family runs: its own, or a tile variant's base. */
 export const baseFamily = (f: Family): Family => DERIVED[f]?.base ?? f;
@@ -166,13 +170,24 @@ const winogradDw = {
   text: 'KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0',
   test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 1 && d.CI % 8 === 0 && d.CO % 32 === 0,
 };
+// The stride-2 Winograd forward (winograd-s2): 3x3 stride 2, x in vec4s of CI, quads as above; at
+// most 128 input channels, as its float32 rounding grows with the sum over them (npm run check on
+// SwiftShader, the seed preset's layers: 19-37% of the conv tolerance at 32-128, against the direct
+// kernel's 3-14%; 102% at 256, where the direct kernel used 21%).
+const winogradS2 = {
+  text: 'KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 128 && CO % 32 == 0',
+  test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 2 && d.CI % 4 === 0 && d.CI <= 128 && d.CO % 32 === 0,
+};
 /**
  * Winograd F(m x m, 3x3)'s tiles: an m x m block of output pixels each, ceil(OH/m) x ceil(OW/m) per
  * image; m = d.WM (the launches of src/engine/ops/winograd.ts set it; 2 where dims lack it).
  */
 export const winogradTiles = (d: Dims) => d.N * cdiv(d.OH, d.WM ?? 2) * cdiv(d.OW, d.WM ?? 2);
-/** The points of its domain: (m + 2)^2, 16 or 36. */
-export const winogradPoints = (d: Dims) => ((d.WM ?? 2) + 2) ** 2;
+/**
+ * The points of its domain: (m + 2)^2 at stride 1 (16 or 36); (2m + 1)^2 at stride 2 (81 for
+ * winograd-s2's m = 4: a tile's input patch, every pixel of it a point).
+ */
+export const winogradPoints = (d: Dims) => (d.S === 2 ? 2 * (d.WM ?? 4) + 1 : (d.WM ?? 2) + 2) ** 2;
 /** The dims of the winograd4 family's own passes (m = 4). */
 const wm4 = (d: Dims): Dims => ({ ...d, WM: 4 });
 /** The dims of winograd's passes (m = 2). */
@@ -207,7 +222,7 @@ function convRows(): RowSpec[] {
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
-        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' || family === 'winograd-s2' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
@@ -288,6 +303,20 @@ function convRows(): RowSpec[] {
     { ...fwd, name: 'conv2d_winograd4_output', variant: 'only', when: winogradFwd, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '4x4 pixels x 4 channels',
       invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CO, 4), flops: (d) => 180 * winogradTiles(wm4(d)) * d.CO,
       bytes: (d) => 4 * 36 * winogradTiles(wm4(d)) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
+    // winograd-s2 (3x3 stride 2): its first pass, the weights to the 9x9 domain (an invocation per
+    // input channel and 4 output channels), stands for its four passes (the products are
+    // conv2d_winograd's at 81 points, which count the conv's FLOPs); it counts its own cost. Then
+    // the input patches (per 4x4 tile of outputs, a 9x9 patch of x, and 4 input channels) and the
+    // output tiles (per tile and 4 output channels, + bias, activated).
+    { ...fwd, name: 'conv2d_winograd_s2_weights', variant: 'winograd-s2', when: winogradS2, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 324,
+      perInvocationText: '81 points x 4 channels (the first pass; conv2d_winograd: the products)', backward: fwdBack('winograd-s2'),
+      invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => 96 * d.CI * d.CO, bytes: (d) => 4 * 90 * d.CI * d.CO, reference: 'winogradWeights' },
+    { ...fwd, name: 'conv2d_winograd_s2_input', variant: 'only', when: winogradS2, launcher: WINOGRAD, wg: 64, perInvocation: 324, perInvocationText: '81 points x 4 channels',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CI, 4), flops: (d) => 288 * winogradTiles(wm4(d)) * d.CI,
+      bytes: (d) => xBytes(d) + 4 * 81 * winogradTiles(wm4(d)) * d.CI, reference: 'winogradInput', backward: [] },
+    { ...fwd, name: 'conv2d_winograd_s2_output', variant: 'only', when: winogradS2, launcher: WINOGRAD, wg: 64, perInvocation: 64, perInvocationText: '4x4 pixels x 4 channels',
+      invocations: (d) => winogradTiles(wm4(d)) * cdiv(d.CO, 4), flops: (d) => 211 * winogradTiles(wm4(d)) * d.CO,
+      bytes: (d) => 4 * 81 * winogradTiles(wm4(d)) * d.CO + yBytes(d) + 4 * d.CO, reference: 'winogradOutput', backward: [] },
     { ...dx, name: 'conv2d_transpose', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.H * d.W * d.CI, backward: dxBack('naive') },
     // Output columns are grouped by phase mod S: ceil(W/S) columns per phase, in blocks of P.
     { ...dx, name: 'conv2d_transpose_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

@@ -7,6 +7,8 @@
  *   U = G g G^T (each 3x3 filter),  V = B^T d B (each a x a input patch),  Y = A^T M A (each tile),
  * where M = U (*) V summed over the input channels gives the m x m outputs of the tile's 3x3
  * stride-1 conv: tests/referenceWinograd.node.test.ts checks that composition against reference.ts's conv2d.
+ * A third, S2 (the 'winograd-s2' family, m = 4, a = 9), does the same for the 3x3 stride-2 conv: its
+ * patches start 2m apart, and the test checks it against the direct stride-2 conv.
  *
  * The weight gradient is Winograd F(3x3, m x m) over the same tiles: each m x m tile e of dy is a
  * filter over its a x a patch of x, giving its share of the 9 taps of dw. Its input transform is
@@ -28,12 +30,19 @@ function matmul(a: Mat, b: Mat): Mat {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
 }
 
-/** A Winograd scheme F(m x m, 3x3): its tile side m, domain side a = m + 2, and matrices. */
-export interface WinogradScheme {
+/**
+ * A Winograd scheme for a 3x3 conv's forward: its tile side m, domain side a, the conv's stride S
+ * (a tile's input patch starts S*m rows after the one before; 1 where absent), and matrices.
+ */
+export interface WinogradForwardScheme {
   m: number;
   a: number;
+  S?: number;
   /** Filter (a x 3), input (a x a) and output (m x a) matrices of the forward. */
   G: Mat; BT: Mat; AT: Mat;
+}
+/** A stride-1 scheme F(m x m, 3x3) (a = m + 2), with its weight gradient F(3x3, m x m). */
+export interface WinogradScheme extends WinogradForwardScheme {
   /** The weight gradient's: dy tile (a x m) and output (3 x a). */
   gradH: Mat; gradCT: Mat;
 }
@@ -67,6 +76,27 @@ export const F4: WinogradScheme = {
   gradCT: transpose(F4_G),
 };
 
+/**
+ * The 3x3 stride-2 forward by a 9-point algorithm per dimension (the 'winograd-s2' family, m = 4,
+ * a = 9): the 4 outputs y_i = w0 d_2i + w1 d_2i+1 + w2 d_2i+2 of a 9-sample patch d are F(4, 2)
+ * (points 0, 1, -1, -2 and infinity) of (w0, w2) over the even samples d_0, d_2, .., d_8, plus w1
+ * times the odd ones d_1, .., d_7: 9 products instead of 12 (81 instead of 144 in 2-D). The
+ * matrices put F(4, 2)'s on the even samples' points 0..4 and the odd samples as points 5..8.
+ * No gradient of its own (the family serves the forward only).
+ */
+const F42_BT = [[-2, -1, 2, 1, 0], [0, 2, 3, 1, 0], [0, -2, 1, 1, 0], [0, -1, 0, 1, 0], [0, -2, -1, 2, 1]];
+const F42_G = [[-1 / 2, 0], [1 / 6, 1 / 6], [1 / 2, -1 / 2], [-1 / 6, 1 / 3], [0, 1]];
+const F42_AT = [[1, 1, 1, 1, 0], [0, 1, -1, -2, 0], [0, 1, 1, 4, 0], [0, 1, -1, -8, 1]];
+export const S2: WinogradForwardScheme = {
+  m: 4, a: 9, S: 2,
+  // Point r < 5: F(4, 2)'s row r over the even samples (column 2k); point 5 + k: odd sample 2k + 1.
+  BT: Array.from({ length: 9 }, (_, r) => Array.from({ length: 9 }, (_, j) => (r < 5 ? (j % 2 === 0 ? F42_BT[r][j / 2] : 0) : (j === 2 * (r - 5) + 1 ? 1 : 0)))),
+  // Point r < 5: F(4, 2)'s G on taps 0 and 2; point 5 + k: tap 1.
+  G: Array.from({ length: 9 }, (_, r) => (r < 5 ? [F42_G[r][0], 0, F42_G[r][1]] : [0, 1, 0])),
+  // Output i: F(4, 2)'s A^T over points 0..4, plus point 5 + i.
+  AT: F42_AT.map((row, i) => [...row, ...[0, 1, 2, 3].map((k) => (k === i ? 1 : 0))]),
+};
+
 /** Tiles of the output: ceil(OH/m) x ceil(OW/m) per image. */
 export const tilesOf = (OH: number, OW: number, m = 2) => ({ TH: Math.ceil(OH / m), TW: Math.ceil(OW / m) });
 /** Tiles of N images of OH x OW. */
@@ -75,7 +105,7 @@ export const winogradTileCount = (N: number, OH: number, OW: number, m = 2) => N
 const grid = (a: number, f: (r: number, c: number) => number): Mat => Array.from({ length: a }, (_, r) => Array.from({ length: a }, (_, c) => f(r, c)));
 
 /** w [3, 3, CI, CO] -> U [a*a, CI, CO], U[., ci, co] = G g G^T for g = w[:, :, ci, co]. */
-export function winogradWeights(w: RefTensor, s: WinogradScheme = F2): RefTensor {
+export function winogradWeights(w: RefTensor, s: WinogradForwardScheme = F2): RefTensor {
   const [KH, KW, CI, CO] = w.shape;
   if (w.shape.length !== 4 || KH !== 3 || KW !== 3) throw new ShapeError(`winogradWeights: w must be [3, 3, CI, CO], got [${w.shape.join(', ')}]`);
   const P = s.a * s.a;
@@ -92,14 +122,15 @@ export function winogradWeights(w: RefTensor, s: WinogradScheme = F2): RefTensor
 }
 
 /**
- * x [N, H, W, CI] -> V [a*a, T, CI] for the 3x3 stride-1 conv with output OH x OW and padding
- * before PT, PL: V[., t, ci] = B^T d B, d the a x a patch at rows m*ty - PT.., columns m*tx - PL..
- * (0 outside the image).
+ * x [N, H, W, CI] -> V [a*a, T, CI] for the 3x3 conv of stride S (the scheme's) with output OH x OW
+ * and padding before PT, PL: V[., t, ci] = B^T d B, d the a x a patch at rows S*m*ty - PT..,
+ * columns S*m*tx - PL.. (0 outside the image).
  */
-export function winogradInput(x: RefTensor, OH: number, OW: number, PT: number, PL: number, s: WinogradScheme = F2): RefTensor {
+export function winogradInput(x: RefTensor, OH: number, OW: number, PT: number, PL: number, s: WinogradForwardScheme = F2): RefTensor {
   if (x.shape.length !== 4) throw new ShapeError(`winogradInput: x must be NHWC, got [${x.shape.join(', ')}]`);
   const [N, H, W, CI] = x.shape;
   const { m, a } = s;
+  const step = (s.S ?? 1) * m;
   const { TH, TW } = tilesOf(OH, OW, m);
   const T = N * TH * TW;
   const out = new Float64Array(a * a * T * CI);
@@ -110,7 +141,7 @@ export function winogradInput(x: RefTensor, OH: number, OW: number, PT: number, 
         const t = (n * TH + ty) * TW + tx;
         for (let ci = 0; ci < CI; ci++) {
           const d = grid(a, (i, j) => {
-            const ih = m * ty - PT + i, iw = m * tx - PL + j;
+            const ih = step * ty - PT + i, iw = step * tx - PL + j;
             return ih >= 0 && ih < H && iw >= 0 && iw < W ? x.data[((n * H + ih) * W + iw) * CI + ci] : 0;
           });
           const v = matmul(matmul(s.BT, d), B);
@@ -144,7 +175,7 @@ export function winogradProducts(v: RefTensor, u: RefTensor): RefTensor {
  * M [a*a, T, CO] -> y [N, OH, OW, CO] = b + A^T M A per tile (the m x m pixels that exist), no
  * activation (the kernel's ACT is checked through the conv's own references).
  */
-export function winogradOutput(mt: RefTensor, b: RefTensor | null, N: number, OH: number, OW: number, s: WinogradScheme = F2): RefTensor {
+export function winogradOutput(mt: RefTensor, b: RefTensor | null, N: number, OH: number, OW: number, s: WinogradForwardScheme = F2): RefTensor {
   const [P, T, CO] = mt.shape;
   const { m, a } = s;
   const { TH, TW } = tilesOf(OH, OW, m);

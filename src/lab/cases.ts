@@ -158,12 +158,12 @@ const SIGMAS = [25, 25, 25];
  * 1.1e-5 on an H200 and 1.3e-5 on SwiftShader (`npm run check`), 3-4x the elementwise tolerance it
  * had, which only the suite's small shape stayed under (tests/winogradRounding.node.test.ts).
  */
-export function winogradInputTolerance(s: refWino.WinogradScheme) {
+export function winogradInputTolerance(s: refWino.WinogradForwardScheme) {
   const L = Math.max(...s.BT.map((row) => row.reduce((sum, c) => sum + Math.abs(c), 0)));
   return { atol: 4 * 2 ** -24 * L * L, rtol: ewTol.rtol };
 }
 
-function winogradPassCases(f: WinogradFamily, s: refWino.WinogradScheme): Record<string, Omit<KernelCase, 'kernel'>> {
+function winogradPassCases(f: WinogradFamily, s: refWino.WinogradForwardScheme): Record<string, Omit<KernelCase, 'kernel'>> {
   const P = s.a * s.a;
   const pass = WINOGRAD_PASSES[f];
   const noTfjs = { tfjs: null, noTfjs: NO_WINOGRAD_IN_TFJS };
@@ -291,10 +291,12 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
-  // Both families' input and output passes, and winograd's weight-gradient output pass (winograd4's
-  // weights and flipped weights passes are the rows that stand for it: checked through the conv, convCase).
+  // The families' input and output passes, and winograd's weight-gradient output pass (winograd4's
+  // weights and flipped weights passes, and winograd-s2's weights pass, are the rows that stand for
+  // their families: checked through the conv, convCase).
   ...winogradPassCases('winograd', refWino.F2),
   ...winogradPassCases('winograd4', refWino.F4),
+  ...winogradPassCases('winograd-s2', refWino.S2),
   [WINOGRAD_PASSES.winograd.gradOutput]: winogradGradOutputCase,
   conv2d_winograd4_input_pair: winogradInputPairCase,
   accumulate: {

@@ -52,8 +52,9 @@ export function smallDims(row: KernelRow): Dims {
     // The first channel counts and stride that meet the row's condition (vec4 CO, scalar CO, narrow
     // CO, narrow CI, quad CO, quad CI, window: stride 1, a partial 4-row and 8-column block;
     // winograd's and winograd4's forward and input gradient: stride 1, odd sizes, a partial last 2x2
-    // or 4x4 tile and 8-tile block; window1's and narrow1's weight gradients: CO or CI 1, a half last block of 8 channels on the other side).
-    const ch = [{ CI: 5, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 2 }, { CI: 8, CO: 3, S: 2 }, { CI: 3, CO: 8, S: 2 }, { CI: 5, CO: 32, S: 2 }, { CI: 32, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 1 }, { CI: 8, CO: 32, S: 1 }, { CI: 32, CO: 4, S: 1 }, { CI: 12, CO: 1, S: 1 }, { CI: 1, CO: 12, S: 1 }]
+    // or 4x4 tile and 8-tile block; window1's and narrow1's weight gradients: CO or CI 1, a half last block of 8 channels on the other side;
+    // winograd-s2: stride 2, a partial last 4x4 tile).
+    const ch = [{ CI: 5, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 2 }, { CI: 8, CO: 3, S: 2 }, { CI: 3, CO: 8, S: 2 }, { CI: 5, CO: 32, S: 2 }, { CI: 32, CO: 8, S: 2 }, { CI: 5, CO: 3, S: 1 }, { CI: 8, CO: 32, S: 1 }, { CI: 32, CO: 4, S: 1 }, { CI: 12, CO: 1, S: 1 }, { CI: 1, CO: 12, S: 1 }, { CI: 8, CO: 32, S: 2 }]
       .find((c) => !row.when || row.when.test({ ...c, KH: 3, KW: 3 }))!;
     return convDims({ N: 2, H: 9, W: 11, ...ch, K: 3, padding: 'same' });
   }

@@ -2,7 +2,9 @@
  * The 3x3 stride-1 conv by Winograd F(m x m, 3x3): the 'winograd' family (m = 2, F(2x2, 3x3):
  * src/shaders/conv2d_winograd*.wgsl) and the 'winograd4' family (m = 4, F(4x4, 3x3):
  * src/shaders/conv2d_winograd4*.wgsl). Each m x m block of outputs (a tile) costs a*a multiply-adds
- * per input and output channel instead of 9*m*m (a = m + 2: 16 against 36, 36 against 144).
+ * per input and output channel instead of 9*m*m (a = m + 2: 16 against 36, 36 against 144). And the
+ * 3x3 stride-2 conv's forward, the 'winograd-s2' family (m = 4, a = 9: 81 against 144;
+ * src/shaders/conv2d_winograd_s2*.wgsl has its algorithm), with the same passes and product pass.
  * Four passes:
  *   U = G g G^T for every (ci, co) filter             *_weights   [a*a, CI, CO]
  *   V = B^T d B for every tile's a x a input patch     *_input     [a*a, T, CI]
@@ -26,21 +28,25 @@
  * pass are in src/engine/referenceWinograd.ts. The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
  * passes are recorded.
  */
-import { ACT, KERNELS, WINOGRAD_TILE, winogradPoints, winogradTiles } from '../kernels.ts';
+import { ACT, KERNELS, WINOGRAD_TILE, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import type { ConvActivation, ConvGeometry } from './conv2d.ts';
 
-export type WinogradFamily = 'winograd' | 'winograd4';
-/** Each family's tile side m and its own passes (the product passes are shared). */
+export type WinogradFamily = 'winograd' | 'winograd4' | 'winograd-s2';
+/** Each family's tile side m, domain side a, and its own passes (the product passes are shared). */
 export const WINOGRAD_PASSES = {
   winograd: {
-    m: 2, weights: 'conv2d_winograd_weights', flipped: 'conv2d_transpose_winograd', input: 'conv2d_winograd_input', output: 'conv2d_winograd_output',
+    m: 2, a: 4, weights: 'conv2d_winograd_weights', flipped: 'conv2d_transpose_winograd', input: 'conv2d_winograd_input', output: 'conv2d_winograd_output',
     gradDy: 'conv2d_backward_filter_winograd_dy', gradOutput: 'conv2d_backward_filter_winograd_output',
   },
   // No weight gradient (kernels.ts): F(3x3, 4x4) rounds too much for the conv tolerance.
   winograd4: {
-    m: 4, weights: 'conv2d_winograd4_weights', flipped: 'conv2d_transpose_winograd4', input: 'conv2d_winograd4_input', output: 'conv2d_winograd4_output',
+    m: 4, a: 6, weights: 'conv2d_winograd4_weights', flipped: 'conv2d_transpose_winograd4', input: 'conv2d_winograd4_input', output: 'conv2d_winograd4_output',
+  },
+  // The 3x3 stride-2 forward (a 9x9 input patch per 4x4 tile); no input or weight gradient (kernels.ts).
+  'winograd-s2': {
+    m: 4, a: 9, weights: 'conv2d_winograd_s2_weights', input: 'conv2d_winograd_s2_input', output: 'conv2d_winograd_s2_output',
   },
 } as const;
 
@@ -50,7 +56,7 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /** The kernel-table dims of the conv g under family f (WM: its tile side). */
 export const winogradDims = (g: ConvGeometry, f: WinogradFamily) => ({ ...g, WM: WINOGRAD_PASSES[f].m });
 /** The domain's points a*a. */
-const pointsOf = (f: WinogradFamily) => winogradPoints({ WM: WINOGRAD_PASSES[f].m });
+const pointsOf = (f: WinogradFamily) => WINOGRAD_PASSES[f].a ** 2;
 function tiles(g: ConvGeometry, f: WinogradFamily) {
   const m = WINOGRAD_PASSES[f].m;
   return { TH: ceilDiv(g.OH, m), TW: ceilDiv(g.OW, m), T: winogradTiles(winogradDims(g, f)) };
@@ -93,8 +99,10 @@ export function winogradWeights(w: Tensor, g: ConvGeometry, f: WinogradFamily = 
 
 /** w [3, 3, CI, CO] of the conv g -> U [a*a, CO, CI] of its adjoint (w flipped, transposed): conv2d_transpose_winograd*. */
 export function winogradWeightsFlipped(w: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd'): Tensor {
+  const pass = WINOGRAD_PASSES[f];
+  if (!('flipped' in pass)) throw new Error(`winogradWeightsFlipped: ${f} has no input gradient`);
   const u = empty([pointsOf(f), g.CO, g.CI]);
-  runtime().launch(WINOGRAD_PASSES[f].flipped, {
+  runtime().launch(pass.flipped, {
     uniforms: { count: g.CO * (g.CI / 4), CI4: g.CI / 4, CO: g.CO },
     bindings: { w: w.view('conv2d winograd'), uw: u.view('conv2d winograd') },
     dims: winogradDims(g, f),
@@ -162,10 +170,11 @@ export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
     // With no bias any read-only buffer is bound in its place.
     // Likewise with no mask (MASK off).
-    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
+    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), ...(f !== 'winograd-s2' ? { mask: (mask ?? m).view('conv2d winograd') } : {}) },
     dims: winogradDims(g, f),
     // winograd4's: whether the last tiles reach past the output (then each store is tested).
-    constants: { ACT: ACT[act], MASK: mask ? 1 : 0, ...(f === 'winograd4' ? { EDGES: g.OH % 4 || g.OW % 4 ? 1 : 0 } : {}) },
+    // winograd-s2's output pass serves only the forward: no MASK, and each store is tested.
+    constants: { ACT: ACT[act], ...(f !== 'winograd-s2' ? { MASK: mask ? 1 : 0 } : {}), ...(f === 'winograd4' ? { EDGES: g.OH % 4 || g.OW % 4 ? 1 : 0 } : {}) },
   });
   return y;
 }
