@@ -122,8 +122,10 @@ const SPECS: ConvSpec[] = [
   { N: 2, H: 32, W: 32, CI: 8, CO: 32, KH: 3, KW: 3, stride: 1, padding: 'same', activation: 'none', bias: true },
   // winograd-s2 (3x3 stride 2, CI % 4 == 0, CI <= 128, CO % 32 == 0): 17 x 13 'same' -> 9 x 7 (last
   // 4x4 tiles of 1 row and 3 columns; 12 tiles: a full 8-tile block and a partial one, 16-tile: one
-  // partial), padding 1 before; 'valid' 12 x 19 -> 5 x 9, CI = 12 (three vec4s), CO = 64, no bias. A
-  // conv2dTranspose of these runs it for its input gradient where its CI is a multiple of 32.
+  // partial), padding 1 before; 'valid' 12 x 19 -> 5 x 9, CI = 12 (three vec4s), CO = 64, no bias.
+  // Its input gradient (CO <= 128, CI % 32 == 0) in conv2d's dx of the last (5 x 6, padding 1
+  // before: dx's 8x8 tiles start at row and column -1) and conv2dTranspose's forward of the first
+  // two (the conv it is the adjoint of has 32 and 64 input channels: 8x8 tiles of 17 x 13 and 12 x 19).
   { N: 2, H: 17, W: 13, CI: 8, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
   { N: 1, H: 12, W: 19, CI: 12, CO: 64, KH: 3, KW: 3, stride: 2, padding: 'valid', activation: 'sigmoid', bias: false },
   { N: 2, H: 5, W: 6, CI: 32, CO: 8, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
@@ -299,9 +301,9 @@ describe('kernel selection', () => {
       const rt = e.runtime();
       const ran: string[] = [];
       rt.onDispatch = (k) => { if (k.startsWith('conv2d')) ran.push(k); };
-      const run = (co: number, opts: Record<string, unknown>) => {
-        const x = e.requireGrad(e.tensor(new Float32Array(2 * 5 * 5 * 4).fill(0.5), [2, 5, 5, 4]));
-        const w = e.requireGrad(e.tensor(new Float32Array(9 * 4 * co).fill(0.25), [3, 3, 4, co]));
+      const run = (co: number, opts: Record<string, unknown>, ci = 4) => {
+        const x = e.requireGrad(e.tensor(new Float32Array(2 * 5 * 5 * ci).fill(0.5), [2, 5, 5, ci]));
+        const w = e.requireGrad(e.tensor(new Float32Array(9 * ci * co).fill(0.25), [3, 3, ci, co]));
         const b = e.requireGrad(e.tensor(new Float32Array(co), [co]));
         const y = e.conv2d(x, w, b, opts);
         e.backward(y, e.tensor(new Float32Array(y.size).fill(1), y.shape));
@@ -338,6 +340,9 @@ describe('kernel selection', () => {
         winogradS2_8: run(8, { variant: 'winograd-s2', stride: 2 }),
         winogradS2t16_32: run(32, { variant: 'winograd-s2-t16', stride: 2 }),
         winogradS2_s1: run(32, { variant: 'winograd-s2' }),
+        // and its input gradient (CO % 4 == 0, CO <= 128, CI % 32 == 0)
+        winogradS2dx: run(8, { variant: 'winograd-s2', stride: 2 }, 32),
+        winogradS2t16dx: run(8, { variant: 'winograd-s2-t16', stride: 2 }, 32),
         subgroups: rt.ctx.device.features.has('subgroups'),
         // 'auto' with no measured choice for these shapes: tiled
         auto: (e.clearTuned(), e.setConvVariant('auto'), run(8, {})),
@@ -385,6 +390,8 @@ describe('kernel selection', () => {
     expect(r.winogradS2_8).toBe(r.tiled4);
     expect(r.winogradS2t16_32).toBe(r.winogradS2_32.replace(' conv2d_winograd ', ' conv2d_winograd_t16 '));
     expect(r.winogradS2_s1).toBe(r.tiled4);
+    expect(r.winogradS2dx).toBe('conv2d_tiled conv2d_transpose_winograd_s2 conv2d_transpose_winograd_s2_input conv2d_winograd conv2d_transpose_winograd_s2_output conv2d_backward_filter_tiled conv2d_bias_grad');
+    expect(r.winogradS2t16dx).toBe(r.winogradS2dx.replace(' conv2d_winograd ', ' conv2d_winograd_t16 '));
     expect(r.auto).toBe(r.tiled4);
     expect(r.autoTuned).toBe('conv2d_shared conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     // conv2dTranspose with Cin_t = 3 (the reduction): scalar transposed forward; dx = conv forward

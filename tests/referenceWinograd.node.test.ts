@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type RefTensor, conv2d, conv2dBackward, refTensor } from '../src/engine/reference.ts';
-import { F2, F4, S2, type WinogradScheme, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
+import { F2, F4, S2, type WinogradScheme, winogradInputT, winogradOutputT, winogradWeightsT, winogradGradDy, winogradGradOutput, winogradGradProducts, winogradInput, winogradOutput, winogradProducts, winogradWeights } from '../src/engine/referenceWinograd.ts';
 
 function rand(shape: number[], seed: number): RefTensor {
   let s = seed;
@@ -74,6 +74,24 @@ describe('Winograd references', () => {
       // 'same' (as TF): the padding the output needs, the smaller half before.
       const before = (size: number, out: number) => (c.padding === 'same' ? Math.floor(Math.max((out - 1) * 2 + 3 - size, 0) / 2) : 0);
       const got = winogradOutput(winogradProducts(winogradInput(x, OH, OW, before(c.H, OH), before(c.W, OW), S2), winogradWeights(w, S2)), b, c.N, OH, OW, S2);
+      expect(got.shape).toEqual(want.shape);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));
+      expect(worst).toBeLessThan(1e-12);
+    });
+  }
+
+  // Its adjoint (S2T, winograd-s2's input gradient) against the direct conv's dx, on the same cases.
+  for (const c of s2cases) {
+    it(`the stride-2 scheme's adjoint equals the direct conv's input gradient: ${c.N}x${c.H}x${c.W}x${c.CI} -> ${c.CO}, ${c.padding}`, () => {
+      const x = rand([c.N, c.H, c.W, c.CI], 14), w = rand([3, 3, c.CI, c.CO], 15);
+      const o = { stride: 2, padding: c.padding, activation: 'none' as const };
+      const [, OH, OW] = conv2d(x, w, null, o).shape;
+      const dy = rand([c.N, OH, OW, c.CO], 16);
+      const want = conv2dBackward(x, w, null, o, dy).dx;
+      const before = (size: number, out: number) => (c.padding === 'same' ? Math.floor(Math.max((out - 1) * 2 + 3 - size, 0) / 2) : 0);
+      const PT = before(c.H, OH), PL = before(c.W, OW);
+      const got = winogradOutputT(winogradProducts(winogradInputT(dy, c.H, c.W, PT, PL), winogradWeightsT(w)), null, c.N, c.H, c.W, PT, PL);
       expect(got.shape).toEqual(want.shape);
       let worst = 0;
       for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]));

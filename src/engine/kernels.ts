@@ -28,9 +28,10 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * forward and input gradient by F(4x4, 3x3): 4x fewer, the same product pass at 36 points instead
  * of 16; no weight gradient, which F(3x3, 4x4) rounds too much for), and winograd4-t16 (winograd4
  * with a product pass of 16 tiles an invocation instead of 8: a tile variant, DERIVED below),
- * winograd-s2 (the forward of a 3x3 stride-2 conv by a 9-point Winograd algorithm per dimension:
- * 81 multiply-adds per 4x4 block of outputs and channel pair instead of 144, the same product pass at
- * 81 points) and winograd-s2-t16 (its tile variant). */
+ * winograd-s2 (the forward and input gradient of a 3x3 stride-2 conv by a 9-point Winograd
+ * algorithm per dimension: 81 multiply-adds per 4x4 block of outputs (8x8 of dx) and channel pair
+ * instead of 144, the same product pass at 81 points; no weight gradient) and winograd-s2-t16 (its
+ * tile variant). */
 export type Variant = 'naive' | 'tiled' | 'tiled-scalar' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd-s2' | 'only';
 export type Family = 'naive' | 'tiled' | 'shared' | 'shared64' | 'wide' | 'narrow' | 'quad' | 'window' | 'winograd' | 'winograd4' | 'winograd4-t16' | 'winograd-s2' | 'winograd-s2-t16';
 export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared64', 'wide', 'narrow', 'quad', 'window', 'winograd', 'winograd4', 'winograd4-t16', 'winograd-s2', 'winograd-s2-t16'];
@@ -42,7 +43,7 @@ export const FAMILIES: readonly Family[] = ['naive', 'tiled', 'shared', 'shared6
  */
 export const DERIVED: Partial<Record<Family, { base: Family; roles: readonly Role[]; product: string }>> = {
   'winograd4-t16': { base: 'winograd4', roles: ['forward', 'input-grad'], product: 'conv2d_winograd_t16' },
-  'winograd-s2-t16': { base: 'winograd-s2', roles: ['forward'], product: 'conv2d_winograd_t16' },
+  'winograd-s2-t16': { base: 'winograd-s2', roles: ['forward', 'input-grad'], product: 'conv2d_winograd_t16' },
 };
 /** The family whose kernel rows a family runs: its own, or a tile variant's base. */
 export const baseFamily = (f: Family): Family => DERIVED[f]?.base ?? f;
@@ -178,6 +179,16 @@ const winogradS2 = {
   text: 'KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 128 && CO % 32 == 0',
   test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 2 && d.CI % 4 === 0 && d.CI <= 128 && d.CO % 32 === 0,
 };
+// Its input gradient: the roles of the channels swapped (dy's CO summed, dx's CI in blocks of 32).
+const winogradS2Dx = {
+  text: 'KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 128 && CI % 32 == 0',
+  test: (d: Dims) => d.KH === 3 && d.KW === 3 && d.S === 2 && d.CO % 4 === 0 && d.CO <= 128 && d.CI % 32 === 0,
+};
+/**
+ * winograd-s2's input-gradient tiles: an 8x8 block of dx each, from row -PT and column -PL,
+ * ceil((H + PT)/8) x ceil((W + PL)/8) per image.
+ */
+export const winogradS2DxTiles = (d: Dims) => d.N * cdiv(d.H + d.PT, 8) * cdiv(d.W + d.PL, 8);
 /**
  * Winograd F(m x m, 3x3)'s tiles: an m x m block of output pixels each, ceil(OH/m) x ceil(OW/m) per
  * image; m = d.WM (the launches of src/engine/ops/winograd.ts set it; 2 where dims lack it).
@@ -222,11 +233,13 @@ function convRows(): RowSpec[] {
     ? ['binary', 'conv2d_transpose', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_transpose_tiled_quad', ...tiledDx, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_transpose_window', ...tiledDx, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
-        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' || family === 'winograd-s2' ? tiledDx : [`conv2d_transpose_${family}`]), ...tiledDw];
+        : ['binary', ...(family === 'tiled' || family === 'wide' || family === 'narrow' || family === 'winograd' || family === 'winograd4' ? tiledDx
+          : family === 'winograd-s2' ? ['conv2d_transpose_winograd_s2', ...tiledDx] : [`conv2d_transpose_${family}`]), ...tiledDw];
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
       : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
+      : family === 'winograd-s2' ? ['binary', 'conv2d_winograd_s2_weights', ...tiledFwd, ...tiledDw]
       : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [family === 'winograd4' ? 'conv2d_winograd4_weights' : `conv2d_${family}`]), ...tiledDw];
   return [
     { ...fwd, name: 'conv2d', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.N * d.OH * d.OW * d.CO, backward: fwdBack('naive') },
@@ -348,6 +361,20 @@ function convRows(): RowSpec[] {
     { ...dx, name: 'conv2d_transpose_winograd4', variant: 'winograd4', when: winogradDx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 144,
       perInvocationText: '36 points x 4 channels of the flipped filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd4'),
       invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 153 * d.CI * d.CO, bytes: (d) => 4 * 45 * d.CI * d.CO },
+    // winograd-s2's input gradient (the adjoint of its 3x3 stride-2 conv): the filters to the 9x9
+    // domain (per output channel and 4 input channels) stands for its four passes; dy's 5x5 patches
+    // (per 8x8 tile of dx and 4 of dy's channels) and the tiles of dx (per tile and 4 of its channels,
+    // + bias, activated, MASK as winograd's output pass). The product pass between them is
+    // conv2d_winograd's at 81 points with the channels swapped (src/engine/ops/winograd.ts).
+    { ...dx, name: 'conv2d_transpose_winograd_s2', variant: 'winograd-s2', when: winogradS2Dx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 324,
+      perInvocationText: '81 points x 4 channels of the filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd-s2'),
+      invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 96 * d.CI * d.CO, bytes: (d) => 4 * 90 * d.CI * d.CO },
+    { ...dx, name: 'conv2d_transpose_winograd_s2_input', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD, wg: 64, perInvocation: 324, perInvocationText: '81 points x 4 channels',
+      invocations: (d) => winogradS2DxTiles(d) * cdiv(d.CO, 4), flops: (d) => 208 * winogradS2DxTiles(d) * d.CO,
+      bytes: (d) => yBytes(d) + 4 * 81 * winogradS2DxTiles(d) * d.CO, reference: 'winogradInputT', backward: [] },
+    { ...dx, name: 'conv2d_transpose_winograd_s2_output', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD, wg: 64, perInvocation: 256, perInvocationText: '8x8 pixels x 4 channels',
+      invocations: (d) => winogradS2DxTiles(d) * cdiv(d.CI, 4), flops: (d) => 330 * winogradS2DxTiles(d) * d.CI,
+      bytes: (d) => 4 * 81 * winogradS2DxTiles(d) * d.CI + xBytes(d) + 4 * d.CI, reference: 'winogradOutputT', backward: [] },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },
     // KS: the slices of the split pixel sum that filterGrad chose (1, no split, where dims lack it).
     { ...dw, name: 'conv2d_backward_filter_tiled', variant: 'tiled', when: vec4co, wg: 64, perInvocation: 64,

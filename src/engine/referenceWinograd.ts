@@ -97,6 +97,94 @@ export const S2: WinogradForwardScheme = {
   AT: F42_AT.map((row, i) => [...row, ...[0, 1, 2, 3].map((k) => (k === i ? 1 : 0))]),
 };
 
+/**
+ * The adjoint of S2's conv (its input gradient dx, conv2dTranspose's forward), the 'winograd-s2'
+ * family's input gradient. In one dimension, with q = h + PT, an even q = 2i takes w0 dy_i + w2 dy_i-1
+ * and an odd q = 2i+1 takes w1 dy_i: a tile of 8 outputs q = 8T .. 8T+7 reads the 5 samples
+ * e_j = dy_4T-1+j, its even outputs F(4, 2) of (w2, w0) over e, its odd ones w1 times e_1 .. e_4.
+ * B^T (9x5): F(4, 2)'s, then e_1 .. e_4; G (9x3): F(4, 2)'s on (w2, w0), then w1; A^T (8x9): output
+ * 2k is F(4, 2)'s A^T row k over points 0..4, output 2k + 1 is point 5 + k.
+ */
+export const S2T = {
+  BT: Array.from({ length: 9 }, (_, r) => Array.from({ length: 5 }, (_, j) => (r < 5 ? F42_BT[r][j] : j === r - 4 ? 1 : 0))),
+  G: Array.from({ length: 9 }, (_, r) => (r < 5 ? [F42_G[r][1], 0, F42_G[r][0]] : [0, 1, 0])),
+  AT: Array.from({ length: 8 }, (_, q) => Array.from({ length: 9 }, (_, r) => (q % 2 === 0 ? (r < 5 ? F42_AT[q / 2][r] : 0) : r === 5 + (q - 1) / 2 ? 1 : 0))),
+};
+/** S2T's tiles: 8x8 blocks of dx [N, H, W, .] from row -PT and column -PL. */
+const tilesT = (H: number, W: number, PT: number, PL: number) => ({ TH: Math.ceil((H + PT) / 8), TW: Math.ceil((W + PL) / 8) });
+
+/** w [3, 3, CI, CO] -> U [81, CO, CI], U[., co, ci] = G g G^T (S2T's G) for g = w[:, :, ci, co]. */
+export function winogradWeightsT(w: RefTensor): RefTensor {
+  const [KH, KW, CI, CO] = w.shape;
+  if (w.shape.length !== 4 || KH !== 3 || KW !== 3) throw new ShapeError(`winogradWeightsT: w must be [3, 3, CI, CO], got [${w.shape.join(', ')}]`);
+  const out = new Float64Array(81 * CO * CI);
+  const GT = transpose(S2T.G);
+  for (let ci = 0; ci < CI; ci++) {
+    for (let co = 0; co < CO; co++) {
+      const g = [0, 1, 2].map((kh) => [0, 1, 2].map((kw) => w.data[((kh * 3 + kw) * CI + ci) * CO + co]));
+      const u = matmul(matmul(S2T.G, g), GT);
+      for (let xi = 0; xi < 81; xi++) out[(xi * CO + co) * CI + ci] = u[Math.floor(xi / 9)][xi % 9];
+    }
+  }
+  return refTensor([81, CO, CI], out);
+}
+
+/**
+ * dy [N, OH, OW, CO] -> V [81, T, CO] for S2T's 8x8 tiles of a dx of H x W (padding before PT, PL):
+ * V[., t, co] = B^T e B, e the 5x5 patch of dy at rows 4ty - 1.., columns 4tx - 1.. (0 outside dy).
+ */
+export function winogradInputT(dy: RefTensor, H: number, W: number, PT: number, PL: number): RefTensor {
+  if (dy.shape.length !== 4) throw new ShapeError(`winogradInputT: dy must be NHWC, got [${dy.shape.join(', ')}]`);
+  const [N, OH, OW, CO] = dy.shape;
+  const { TH, TW } = tilesT(H, W, PT, PL);
+  const T = N * TH * TW;
+  const out = new Float64Array(81 * T * CO);
+  const B = transpose(S2T.BT);
+  for (let n = 0; n < N; n++) {
+    for (let ty = 0; ty < TH; ty++) {
+      for (let tx = 0; tx < TW; tx++) {
+        const t = (n * TH + ty) * TW + tx;
+        for (let co = 0; co < CO; co++) {
+          const e = grid(5, (i, j) => {
+            const oh = 4 * ty - 1 + i, ow = 4 * tx - 1 + j;
+            return oh >= 0 && oh < OH && ow >= 0 && ow < OW ? dy.data[((n * OH + oh) * OW + ow) * CO + co] : 0;
+          });
+          const v = matmul(matmul(S2T.BT, e), B);
+          for (let xi = 0; xi < 81; xi++) out[(xi * T + t) * CO + co] = v[Math.floor(xi / 9)][xi % 9];
+        }
+      }
+    }
+  }
+  return refTensor([81, T, CO], out);
+}
+
+/** M [81, T, CI] -> dx [N, H, W, CI] = b + A^T M A per 8x8 tile (rows 8ty - PT.., the pixels inside), no activation. */
+export function winogradOutputT(mt: RefTensor, b: RefTensor | null, N: number, H: number, W: number, PT: number, PL: number): RefTensor {
+  const [P, T, CI] = mt.shape;
+  const { TH, TW } = tilesT(H, W, PT, PL);
+  if (P !== 81 || T !== N * TH * TW) throw new ShapeError(`winogradOutputT: M must be [81, ${N * TH * TW}, CI] for ${N} images of ${H}x${W}, got [${mt.shape.join(', ')}]`);
+  const out = new Float64Array(N * H * W * CI);
+  const A = transpose(S2T.AT);
+  for (let n = 0; n < N; n++) {
+    for (let ty = 0; ty < TH; ty++) {
+      for (let tx = 0; tx < TW; tx++) {
+        const t = (n * TH + ty) * TW + tx;
+        for (let ci = 0; ci < CI; ci++) {
+          const M = grid(9, (r, c) => mt.data[((r * 9 + c) * T + t) * CI + ci]);
+          const y = matmul(matmul(S2T.AT, M), A);
+          for (let i = 0; i < 8; i++) {
+            for (let j = 0; j < 8; j++) {
+              const h = 8 * ty - PT + i, w = 8 * tx - PL + j;
+              if (h >= 0 && h < H && w >= 0 && w < W) out[((n * H + h) * W + w) * CI + ci] = y[i][j] + (b ? b.data[ci] : 0);
+            }
+          }
+        }
+      }
+    }
+  }
+  return refTensor([N, H, W, CI], out);
+}
+
 /** Tiles of the output: ceil(OH/m) x ceil(OW/m) per image. */
 export const tilesOf = (OH: number, OW: number, m = 2) => ({ TH: Math.ceil(OH / m), TW: Math.ceil(OW / m) });
 /** Tiles of N images of OH x OW. */

@@ -9,7 +9,7 @@ import {
   Adam, ParameterStore, type Tensor, addNoise, add, applyAugment, augmentParamsFrom, biasGrad, convForward, convOutputSize,
   convTranspose, fillInPlace, filterGrad, relu, reduceMean, ssimPerImage, tensor, upsampleNearest,
 } from '../engine/index.ts';
-import { DERIVED, type Dims, type Family, KERNELS, type KernelRow, hasConvGeometry } from '../engine/kernels.ts';
+import { DERIVED, type Dims, type Family, KERNELS, type KernelRow, hasConvGeometry, winogradS2DxTiles } from '../engine/kernels.ts';
 import { accumulate as accumulateInto } from '../engine/ops/elementwise.ts';
 import { lossGrad } from '../engine/ops/loss.ts';
 import { runtime } from '../engine/runtime.ts';
@@ -17,7 +17,7 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
-import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradInputPair, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradInputPair, winogradInputS2Dx, winogradOutput, winogradOutputS2Dx, winogradWeights } from '../engine/ops/winograd.ts';
 import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
 import { Rng } from '../engine/random.ts';
@@ -158,7 +158,7 @@ const SIGMAS = [25, 25, 25];
  * 1.1e-5 on an H200 and 1.3e-5 on SwiftShader (`npm run check`), 3-4x the elementwise tolerance it
  * had, which only the suite's small shape stayed under (tests/winogradRounding.node.test.ts).
  */
-export function winogradInputTolerance(s: refWino.WinogradForwardScheme) {
+export function winogradInputTolerance(s: { BT: number[][] }) {
   const L = Math.max(...s.BT.map((row) => row.reduce((sum, c) => sum + Math.abs(c), 0)));
   return { atol: 4 * 2 ** -24 * L * L, rtol: ewTol.rtol };
 }
@@ -186,6 +186,27 @@ function winogradPassCases(f: WinogradFamily, s: refWino.WinogradForwardScheme):
     },
   };
 }
+
+/** winograd-s2's input-gradient passes: dy's patches and dx's 8x8 tiles, against S2T's references. */
+const winogradS2DxCases: Record<string, Omit<KernelCase, 'kernel'>> = {
+  [WINOGRAD_PASSES['winograd-s2'].inputT]: {
+    tol: winogradInputTolerance(refWino.S2T),
+    inputs: (d, rng) => ({ dy: rand(rng, [d.N, d.OH, d.OW, d.CO]) }),
+    run: (t, d) => winogradInputS2Dx(t.dy, geom(d)),
+    reference: (a, d) => refWino.winogradInputT(a.dy, d.H, d.W, d.PT, d.PL),
+    tfjs: null,
+    noTfjs: NO_WINOGRAD_IN_TFJS,
+  },
+  // Each output a sum of up to 25 of M's values (times up to 8): the conv tolerance, as the forward's output pass.
+  [WINOGRAD_PASSES['winograd-s2'].outputT]: {
+    tol: convTol,
+    inputs: (d, rng) => ({ m: rand(rng, [81, winogradS2DxTiles(d), d.CI]), b: rand(rng, [d.CI]) }),
+    run: (t, d) => winogradOutputS2Dx(t.m, t.b, geom(d), 'none'),
+    reference: (a, d) => refWino.winogradOutputT(a.m, a.b, d.N, d.H, d.W, d.PT, d.PL),
+    tfjs: null,
+    noTfjs: NO_WINOGRAD_IN_TFJS,
+  },
+};
 
 /** winograd's weight-gradient output pass (winograd4 has no weight gradient: src/engine/kernels.ts). */
 const winogradGradOutputCase: Omit<KernelCase, 'kernel'> = {
@@ -297,6 +318,7 @@ const CASES: Record<string, Omit<KernelCase, 'kernel'>> = {
   ...winogradPassCases('winograd', refWino.F2),
   ...winogradPassCases('winograd4', refWino.F4),
   ...winogradPassCases('winograd-s2', refWino.S2),
+  ...winogradS2DxCases,
   [WINOGRAD_PASSES.winograd.gradOutput]: winogradGradOutputCase,
   conv2d_winograd4_input_pair: winogradInputPairCase,
   accumulate: {

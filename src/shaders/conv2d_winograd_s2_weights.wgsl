@@ -29,8 +29,9 @@
 // Bindings: 0 uniform U, 1 w (read), 2 uw (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = CI * CO/4: one invocation per (ci, 4 channels).
 // Cost: 96 * CI * CO FLOP, 4 * 90 * CI * CO bytes.
-// Backward: the family's forward has the tiled kernels' input and weight gradients
-//   (conv2d_transpose_tiled*.wgsl, conv2d_backward_filter_tiled*.wgsl, conv2d_bias_grad.wgsl).
+// Backward: dx by the family's own input gradient (conv2d_transpose_winograd_s2.wgsl, where its
+//   condition holds; conv2d_transpose_tiled*.wgsl elsewhere), dw by conv2d_backward_filter_tiled*.wgsl,
+//   db by conv2d_bias_grad.wgsl.
 struct U { count: u32, CO4: u32 }
 
 override WG: u32 = 64u;

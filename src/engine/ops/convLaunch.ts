@@ -13,7 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
-import { type InputPair, type WinogradProduct, adjointGeometry, isWinograd, winogradDims, winogradFilterGrad, winogradFits, winogradForward, winogradPairFits, winogradTranspose } from './winograd.ts';
+import { type InputPair, type WinogradProduct, isWinograd, winogradDims, winogradFilterGrad, winogradForward, winogradPairFits, winogradRoleFits, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
@@ -24,7 +24,7 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
   const base = baseFamily(f);
-  if (isWinograd(base) && !winogradFits(role === 'input-grad' ? adjointGeometry(g) : g, base)) return 'tiled';
+  if (isWinograd(base) && !winogradRoleFits(g, base, role)) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
