@@ -16,6 +16,36 @@ function rand(shape: number[], seed: number): RefTensor {
   return refTensor(shape, data);
 }
 
+/**
+ * The worst float32 error of a forward scheme's 4x4 tiles against the float64 direct conv (stride
+ * s.S): 60 tiles of 64 input channels, data in [-1, 1) from `seed`, each transform, product and sum
+ * rounded to float32 (Math.fround) as the GPU passes round them.
+ */
+function forwardWorstError(s: WinogradForwardScheme, seed: number): number {
+  const f = Math.fround;
+  const T = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
+  const mm = (a: number[][], b: number[][]) => a.map((row) => b[0].map((_, j) => row.reduce((acc, v, k) => f(acc + f(v * b[k][j])), 0)));
+  const CI = 64, TILES = 60, S = s.S ?? 1;
+  const data = rand([TILES, CI, s.a * s.a + 9], seed).data;
+  const G = s.G.map((r) => r.map(f)), BT = s.BT.map((r) => r.map(f)), AT = s.AT.map((r) => r.map(f));
+  let worst = 0;
+  for (let t = 0; t < TILES; t++) {
+    const M = Array.from({ length: s.a }, () => new Array<number>(s.a).fill(0));
+    const exact = Array.from({ length: 4 }, () => new Array<number>(4).fill(0));
+    for (let c = 0; c < CI; c++) {
+      const at = (t * CI + c) * (s.a * s.a + 9);
+      const d = Array.from({ length: s.a }, (_, i) => Array.from({ length: s.a }, (_, j) => f(data[at + s.a * i + j])));
+      const g = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => f(data[at + s.a * s.a + 3 * i + j])));
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) exact[i][j] += d[S * i + a][S * j + b] * g[a][b];
+      const U = mm(mm(G, g), T(G)), V = mm(mm(BT, d), T(BT));
+      for (let i = 0; i < s.a; i++) for (let j = 0; j < s.a; j++) M[i][j] = f(M[i][j] + f(U[i][j] * V[i][j]));
+    }
+    const y = mm(mm(AT, M), T(AT));
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) worst = Math.max(worst, Math.abs(y[i][j] - exact[i][j]));
+  }
+  return worst;
+}
+
 describe('Winograd in float32', () => {
   // Why F4 uses the points 0, 1, -1, 1/2, -2 (src/engine/referenceWinograd.ts): in float32 its
   // outputs round less than half as much as at Lavin & Gray's 0, 1, -1, 2, -2. Each transform and
@@ -28,31 +58,7 @@ describe('Winograd in float32', () => {
       BT: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
       AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
     };
-    const f = Math.fround;
-    const T = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
-    const mm = (a: number[][], b: number[][]) => a.map((row) => b[0].map((_, j) => row.reduce((acc, v, k) => f(acc + f(v * b[k][j])), 0)));
-    const CI = 64, TILES = 60;
-    const data = rand([TILES, CI, 6 * 6 + 9], 9).data;
-    const worstError = (s: WinogradScheme) => {
-      const G = s.G.map((r) => r.map(f)), BT = s.BT.map((r) => r.map(f)), AT = s.AT.map((r) => r.map(f));
-      let worst = 0;
-      for (let t = 0; t < TILES; t++) {
-        const M = Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
-        const exact = Array.from({ length: 4 }, () => new Array<number>(4).fill(0));
-        for (let c = 0; c < CI; c++) {
-          const at = (t * CI + c) * 45;
-          const d = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => f(data[at + 6 * i + j])));
-          const g = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => f(data[at + 36 + 3 * i + j])));
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) exact[i][j] += d[i + a][j + b] * g[a][b];
-          const U = mm(mm(G, g), T(G)), V = mm(mm(BT, d), T(BT));
-          for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) M[i][j] = f(M[i][j] + f(U[i][j] * V[i][j]));
-        }
-        const y = mm(mm(AT, M), T(AT));
-        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) worst = Math.max(worst, Math.abs(y[i][j] - exact[i][j]));
-      }
-      return worst;
-    };
-    const ours = worstError(F4), theirs = worstError(lavin);
+    const ours = forwardWorstError(F4, 9), theirs = forwardWorstError(lavin, 9);
     expect(ours).toBeLessThan(0.6 * theirs);
     expect(ours).toBeGreaterThan(0); // float32 did round: the comparison measured something
   });
@@ -62,33 +68,8 @@ describe('Winograd in float32', () => {
   // conv by less than F4's do, on the same kind of data (64 input channels, each transform, product
   // and sum rounded as the GPU passes round them). Why its passes keep the conv tolerance.
   it('the stride-2 scheme rounds less in float32 than F(4x4, 3x3)', () => {
-    const f = Math.fround;
-    const T = (a: number[][]) => a[0].map((_, j) => a.map((r) => r[j]));
-    const mm = (a: number[][], b: number[][]) => a.map((row) => b[0].map((_, j) => row.reduce((acc, v, k) => f(acc + f(v * b[k][j])), 0)));
-    const CI = 64, TILES = 60;
-    const worstError = (s: WinogradForwardScheme, seed: number) => {
-      const S = s.S ?? 1;
-      const data = rand([TILES, CI, s.a * s.a + 9], seed).data;
-      const G = s.G.map((r) => r.map(f)), BT = s.BT.map((r) => r.map(f)), AT = s.AT.map((r) => r.map(f));
-      let worst = 0;
-      for (let t = 0; t < TILES; t++) {
-        const M = Array.from({ length: s.a }, () => new Array<number>(s.a).fill(0));
-        const exact = Array.from({ length: 4 }, () => new Array<number>(4).fill(0));
-        for (let c = 0; c < CI; c++) {
-          const at = (t * CI + c) * (s.a * s.a + 9);
-          const d = Array.from({ length: s.a }, (_, i) => Array.from({ length: s.a }, (_, j) => f(data[at + s.a * i + j])));
-          const g = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => f(data[at + s.a * s.a + 3 * i + j])));
-          for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) exact[i][j] += d[S * i + a][S * j + b] * g[a][b];
-          const U = mm(mm(G, g), T(G)), V = mm(mm(BT, d), T(BT));
-          for (let i = 0; i < s.a; i++) for (let j = 0; j < s.a; j++) M[i][j] = f(M[i][j] + f(U[i][j] * V[i][j]));
-        }
-        const y = mm(mm(AT, M), T(AT));
-        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) worst = Math.max(worst, Math.abs(y[i][j] - exact[i][j]));
-      }
-      return worst;
-    };
     for (const seed of [9, 10]) {
-      const s2 = worstError(S2, seed), f4 = worstError(F4, seed);
+      const s2 = forwardWorstError(S2, seed), f4 = forwardWorstError(F4, seed);
       expect(s2).toBeLessThan(f4);
       expect(s2).toBeGreaterThan(0); // float32 did round: the comparison measured something
     }
