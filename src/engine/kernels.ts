@@ -213,6 +213,7 @@ type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dim
 
 const CONV = 'src/engine/ops/convLaunch.ts';
 const WINOGRAD = 'src/engine/ops/winograd.ts';
+const WINOGRAD_S2 = 'src/engine/ops/winogradS2.ts';
 const LAUNCHERS: Record<string, string> = {
   conv2d: CONV, elementwise: 'src/engine/ops/elementwise.ts', autograd: 'src/engine/ops/elementwise.ts',
   maxPool2d: 'src/engine/ops/pool.ts', upsampleNearest: 'src/engine/ops/upsample.ts', loss: 'src/engine/ops/loss.ts',
@@ -365,14 +366,14 @@ function convRows(): RowSpec[] {
     // domain (per output channel and 4 input channels) stands for its four passes; dy's 5x5 patches
     // (per 8x8 tile of dx and 4 of dy's channels) and the tiles of dx (per tile and 4 of its channels,
     // + bias, activated, MASK as winograd's output pass). The product pass between them is
-    // conv2d_winograd's at 81 points with the channels swapped (src/engine/ops/winograd.ts).
-    { ...dx, name: 'conv2d_transpose_winograd_s2', variant: 'winograd-s2', when: winogradS2Dx, feature: 'subgroups', launcher: WINOGRAD, wg: 64, perInvocation: 324,
+    // conv2d_winograd's at 81 points with the channels swapped (src/engine/ops/winogradS2.ts).
+    { ...dx, name: 'conv2d_transpose_winograd_s2', variant: 'winograd-s2', when: winogradS2Dx, feature: 'subgroups', launcher: WINOGRAD_S2, wg: 64, perInvocation: 324,
       perInvocationText: '81 points x 4 channels of the filters (the first pass; conv2d_winograd: the products)', backward: dxBack('winograd-s2'),
       invocations: (d) => d.CO * cdiv(d.CI, 4), flops: (d) => 96 * d.CI * d.CO, bytes: (d) => 4 * 90 * d.CI * d.CO },
-    { ...dx, name: 'conv2d_transpose_winograd_s2_input', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD, wg: 64, perInvocation: 324, perInvocationText: '81 points x 4 channels',
+    { ...dx, name: 'conv2d_transpose_winograd_s2_input', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD_S2, wg: 64, perInvocation: 324, perInvocationText: '81 points x 4 channels',
       invocations: (d) => winogradS2DxTiles(d) * cdiv(d.CO, 4), flops: (d) => 208 * winogradS2DxTiles(d) * d.CO,
       bytes: (d) => yBytes(d) + 4 * 81 * winogradS2DxTiles(d) * d.CO, reference: 'winogradInputT', backward: [] },
-    { ...dx, name: 'conv2d_transpose_winograd_s2_output', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD, wg: 64, perInvocation: 256, perInvocationText: '8x8 pixels x 4 channels',
+    { ...dx, name: 'conv2d_transpose_winograd_s2_output', variant: 'only', when: winogradS2Dx, launcher: WINOGRAD_S2, wg: 64, perInvocation: 256, perInvocationText: '8x8 pixels x 4 channels',
       invocations: (d) => winogradS2DxTiles(d) * cdiv(d.CI, 4), flops: (d) => 330 * winogradS2DxTiles(d) * d.CI,
       bytes: (d) => 4 * 81 * winogradS2DxTiles(d) * d.CI + xBytes(d) + 4 * d.CI, reference: 'winogradOutputT', backward: [] },
     { ...dw, name: 'conv2d_backward_filter', variant: 'naive', wg: 64, perInvocation: 1, invocations: (d) => d.KH * d.KW * d.CI * d.CO },

@@ -13,6 +13,7 @@ import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
+import { winogradS2DxFits, winogradTransposeS2 } from './winogradS2.ts';
 import { type InputPair, type WinogradProduct, isWinograd, winogradDims, winogradFilterGrad, winogradForward, winogradPairFits, winogradRoleFits, winogradTranspose } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
@@ -24,7 +25,7 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
   const base = baseFamily(f);
-  if (isWinograd(base) && !winogradRoleFits(g, base, role)) return 'tiled';
+  if (isWinograd(base) && !(role === 'input-grad' && base === 'winograd-s2' ? winogradS2DxFits(g) : winogradRoleFits(g, base, role))) return 'tiled';
   return familiesFor('conv2d', role, { ...g }, runtime().ctx.device.features).includes(f) ? f : 'tiled';
 }
 
@@ -160,6 +161,7 @@ export function sumSplitInto(part: Tensor, b: BufferView, y: Tensor, KS: number,
 export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, variant: ConvVariant, mask: Tensor | null = null): Tensor {
   const f = family(variant, 'input-grad', g);
   const k = pickKernel('conv2d', 'input-grad', f, { ...g });
+  if (k.variant === 'winograd-s2') return winogradTransposeS2(x, w, b, g, act, mask, productOf(f));
   if (isWinograd(k.variant)) return winogradTranspose(x, w, b, g, act, k.variant, mask, productOf(f));
   if (mask) throw new ShapeError(`convTranspose: ${k.name} takes no mask (masksInputGrad says which kernels do)`);
   const y = empty([g.N, g.H, g.W, g.CI]); // [N, H, W, CI]

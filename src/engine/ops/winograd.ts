@@ -5,8 +5,7 @@
  * per input and output channel instead of 9*m*m (a = m + 2: 16 against 36, 36 against 144). And the
  * 3x3 stride-2 conv's forward, the 'winograd-s2' family (m = 4, a = 9: 81 against 144;
  * src/shaders/conv2d_winograd_s2*.wgsl has its algorithm), with the same passes and product pass;
- * its input gradient has passes of its own (8x8 tiles of dx from 5x5 patches of dy, 81 points:
- * src/shaders/conv2d_transpose_winograd_s2*.wgsl) around the same product pass.
+ * its input gradient has passes of its own around the same product pass (src/engine/ops/winogradS2.ts).
  * Four passes:
  *   U = G g G^T for every (ci, co) filter             *_weights   [a*a, CI, CO]
  *   V = B^T d B for every tile's a x a input patch     *_input     [a*a, T, CI]
@@ -30,7 +29,7 @@
  * pass are in src/engine/referenceWinograd.ts. The scratch (V and M, each (a/m)^2 times the input or output) goes back to the pool when the
  * passes are recorded.
  */
-import { ACT, KERNELS, type Role, WINOGRAD_TILE, winogradS2DxTiles, winogradTiles } from '../kernels.ts';
+import { ACT, KERNELS, type Role, WINOGRAD_TILE, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import type { ConvActivation, ConvGeometry } from './conv2d.ts';
@@ -46,7 +45,7 @@ export const WINOGRAD_PASSES = {
   winograd4: {
     m: 4, a: 6, weights: 'conv2d_winograd4_weights', flipped: 'conv2d_transpose_winograd4', input: 'conv2d_winograd4_input', output: 'conv2d_winograd4_output',
   },
-  // The 3x3 stride-2 forward (a 9x9 input patch per 4x4 tile); no input or weight gradient (kernels.ts).
+  // The 3x3 stride-2 conv (a 9x9 input patch per 4x4 tile); no weight gradient (kernels.ts).
   'winograd-s2': {
     m: 4, a: 9, weights: 'conv2d_winograd_s2_weights', input: 'conv2d_winograd_s2_input', output: 'conv2d_winograd_s2_output',
     // Its input gradient's own passes (8x8 tiles of dx from 5x5 patches of dy: winogradTransposeS2).
@@ -80,7 +79,7 @@ export function winogradScratchBytes(g: ConvGeometry, f: WinogradFamily = 'winog
 }
 
 /** Whether a tensor of `bytes` fits this device's largest binding. */
-function fitsBinding(bytes: number): boolean {
+export function fitsBinding(bytes: number): boolean {
   const l = runtime().limits;
   return bytes <= Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize);
 }
@@ -91,13 +90,11 @@ export function winogradFits(g: ConvGeometry, f: WinogradFamily = 'winograd'): b
 }
 
 /**
- * Whether the passes of role at the conv g fit (winogradFits): the input gradient's are those of
- * its adjoint conv at stride 1, and winograd-s2's own (81 points per 8x8 tile of dx) at stride 2.
+ * Whether the passes of role at the stride-1 conv g fit (winogradFits): the input gradient's are
+ * those of its adjoint conv. (winograd-s2's input gradient: src/engine/ops/winogradS2.ts winogradS2DxFits.)
  */
 export function winogradRoleFits(g: ConvGeometry, f: WinogradFamily, role: Role): boolean {
-  if (role !== 'input-grad') return winogradFits(g, f);
-  if (f === 'winograd-s2') return fitsBinding(4 * 81 * winogradS2DxTiles({ ...g }) * Math.max(g.CI, g.CO));
-  return winogradFits(adjointGeometry(g), f);
+  return winogradFits(role === 'input-grad' ? adjointGeometry(g) : g, f);
 }
 
 /** w [3, 3, CI, CO] -> U [a*a, CI, CO]: conv2d_winograd*_weights. */
@@ -172,7 +169,7 @@ export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: Winog
  * The product pass over T tiles at P points: V [P, T, CI], U [P, CI, CO] -> M [P, T, CO], with CI,
  * CO (and the invocations) from the kernel-table dims (whose winogradTiles and winogradPoints are T and P).
  */
-function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogradDims>, T: number, P: number, product: WinogradProduct): Tensor {
+export function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogradDims>, T: number, P: number, product: WinogradProduct): Tensor {
   const m = empty([P, T, dims.CO]);
   runtime().launch(product, {
     uniforms: { count: KERNELS[product].invocations(dims), T, CI4: dims.CI / 4, CO4: dims.CO / 4, TB: ceilDiv(T, PRODUCT_TILES[product]), CB: dims.CO / WINOGRAD_TILE.C },
@@ -264,62 +261,7 @@ export function winogradForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvG
  * transposed))): conv2d's input gradient, conv2dTranspose's forward at stride 1.
  */
 export function winogradTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null, product?: WinogradProduct): Tensor {
-  if (f === 'winograd-s2') return winogradTransposeS2(x, w, b, g, act, mask, product);
   return passes(winogradWeightsFlipped(w, g, f), x, b, adjointGeometry(g), act, f, undefined, mask, product);
-}
-
-/**
- * The kernel-table dims of winograd-s2's input-gradient product pass at the conv g: a stride-2
- * geometry (81 points) from dy's CO channels to dx's CI whose 4x4 tiles are the 8x8 tiles of dx
- * (OH, OW: 4 per tile); its FLOPs are the conv's where H + PT and W + PL are multiples of 8.
- */
-export function winogradS2DxDims(g: ConvGeometry) {
-  const TH = ceilDiv(g.H + g.PT, 8), TW = ceilDiv(g.W + g.PL, 8);
-  return { N: g.N, H: g.OH, W: g.OW, CI: g.CO, OH: 4 * TH, OW: 4 * TW, CO: g.CI, KH: 3, KW: 3, S: 2, PT: g.PT, PL: g.PL, WM: 4 as const };
-}
-
-/** dy [N, OH, OW, CO] -> V [81, T, CO] of dx's 8x8 tiles: conv2d_transpose_winograd_s2_input. */
-export function winogradInputS2Dx(dy: Tensor, g: ConvGeometry): Tensor {
-  const TH = ceilDiv(g.H + g.PT, 8), TW = ceilDiv(g.W + g.PL, 8), T = g.N * TH * TW;
-  const v = empty([81, T, g.CO]);
-  runtime().launch(WINOGRAD_PASSES['winograd-s2'].inputT, {
-    uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW },
-    bindings: { dy: dy.view('conv2d winograd'), v: v.view('conv2d winograd') },
-    dims: { ...g },
-  });
-  return v;
-}
-
-/** M [81, T, CI], b [CI] | null -> dx [N, H, W, CI] = act(b + A^T M A), masked: conv2d_transpose_winograd_s2_output. */
-export function winogradOutputS2Dx(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, mask: Tensor | null = null): Tensor {
-  const TH = ceilDiv(g.H + g.PT, 8), TW = ceilDiv(g.W + g.PL, 8), T = g.N * TH * TW;
-  const y = empty([g.N, g.H, g.W, g.CI]);
-  runtime().launch(WINOGRAD_PASSES['winograd-s2'].outputT, {
-    uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0 },
-    // With no bias (or no mask) any read-only buffer is bound in its place.
-    bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
-    dims: { ...g },
-    constants: { ACT: ACT[act], MASK: mask ? 1 : 0 },
-  });
-  return y;
-}
-
-/**
- * winograd-s2's input gradient (the adjoint of its stride-2 conv g, dy [N,OH,OW,CO] -> dx [N,H,W,CI]
- * = act(b + ...), masked): the filters to the domain, dy's patches, the products with the channels
- * swapped, and dx's 8x8 tiles (src/shaders/conv2d_transpose_winograd_s2.wgsl has the algorithm).
- */
-function winogradTransposeS2(dy: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, mask: Tensor | null, product: WinogradProduct = 'conv2d_winograd'): Tensor {
-  const u = winogradWeightsFlipped(w, g, 'winograd-s2');
-  const v = winogradInputS2Dx(dy, g);
-  const dims = winogradS2DxDims(g);
-  const m = productPass(v, u, dims, winogradTiles(dims), 81, product);
-  // Safe with the pending dispatches: later commands run after them.
-  u.dispose();
-  v.dispose();
-  const y = winogradOutputS2Dx(m, b, g, act, mask);
-  m.dispose();
-  return y;
 }
 
 /** The last three passes of the conv g, for its filters u already in the domain (released here). */
