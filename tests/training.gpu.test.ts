@@ -297,6 +297,27 @@ describe('bad input gets a clear message and leaves state intact', () => {
     expect(r.at(-1)!.eta).toBe(0);
   });
 
+  // The seed autoencoder (strides, pooling) has no strips: denoiseImage runs it in one pass. It used
+  // to size strips first by tracing one row of it, which threw ("a 1x64 image shrinks to 0x2").
+  it('a model with strides and pooling (the seed preset) denoises in one pass', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const app = await window.h.app();
+      const { Model } = await window.h.model();
+      const model = new Model(app.presetSpec('seed', 1), 5);
+      const rng = new e.Rng(3);
+      const x = e.tensor(Float32Array.from({ length: 64 * 64 }, () => rng.next()), [1, 64, 64, 1]);
+      const whole = e.noGrad(() => model.forward(x));
+      const a = await whole.read();
+      const viaDenoise = await app.denoiseImage(model, x);
+      const b = await viaDenoise.read();
+      whole.dispose(); viaDenoise.dispose(); x.dispose(); model.dispose();
+      return { same: a.length === b.length && a.every((v, i) => Object.is(v, b[i])), halo: app.receptiveRadius(app.presetSpec('seed', 1)) };
+    });
+    expect(r.halo).toBeNull();
+    expect(r.same).toBe(true);
+  });
+
   const H = 150;
   it('denoising in strips matches one pass, and an AbortSignal cancels evaluation between strips', async () => {
     const r = await page().evaluate(async () => {

@@ -79,17 +79,21 @@ export async function denoiseImage(model: Model, noisy: Tensor, o: DenoiseOption
   const rt = runtime();
   const [N, H, W, C] = noisy.shape;
   const halo = receptiveRadius(model.spec); // rows of context a strip needs on each side (null: run whole)
-  const flopsPerRow = traceModel(model.spec, 1, W).reduce((a, l) => a + l.flops, 0);
-  const budgetRows = Math.floor(DISPATCH_FLOP_BUDGET / (W * costliestLayerFlops(model.spec))) - 2 * (halo ?? 0);
-  const stripRows = (rate: number) => o.stripRows ?? stripRowsFor(rate, flopsPerRow, halo ?? 0, budgetRows);
-  let rows = stripRows(stripRate.get(rt) ?? 2e9); // FLOP/s: about SwiftShader on two cores
-  if (halo === null || N !== 1 || rows >= H) {
+  const whole = async () => {
     await tuneInference(model.spec, N, H, W, o.tune, o.signal);
     const y = noGrad(() => model.forward(noisy));
     await waitForGpu();
     o.onProgress?.(1);
     return y;
-  }
+  };
+  // Before sizing strips: a model with strides or pooling has no strips, and one row (or pixel) of
+  // it would not even trace (the seed autoencoder halves an image five times).
+  if (halo === null || N !== 1) return whole();
+  const flopsPerRow = traceModel(model.spec, 1, W).reduce((a, l) => a + l.flops, 0);
+  const budgetRows = Math.floor(DISPATCH_FLOP_BUDGET / (W * costliestLayerFlops(model.spec))) - 2 * halo;
+  const stripRows = (rate: number) => o.stripRows ?? stripRowsFor(rate, flopsPerRow, halo, budgetRows);
+  let rows = stripRows(stripRate.get(rt) ?? 2e9); // FLOP/s: about SwiftShader on two cores
+  if (rows >= H) return whole();
   await tuneInference(model.spec, 1, Math.min(H, rows + 2 * halo), W, o.tune, o.signal); // an inner strip's size
   const rowBytes = W * C * 4;
   const src = noisy.view('denoiseImage');
