@@ -96,6 +96,9 @@ const SPECS: ConvSpec[] = [
   // quad), width 13 (a full and a partial 8-pixel block, the partial one's lanes loading masked
   // pixels), stride 2 (dx's phases), k5
   { N: 2, H: 7, W: 13, CI: 32, CO: 96, KH: 5, KW: 5, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // quad's weight gradient (16 input channels an invocation, 4 a lane): 36 input channels, two full
+  // blocks and one of 4 (three lanes of each quad clamped), 'valid' at stride 2
+  { N: 2, H: 9, W: 10, CI: 36, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'valid', activation: 'none', bias: true },
   // window (3x3 stride 1, CO <= 4): 11 x 13 (a full and a partial 4-row block, a full and a
   // partial 8-column block), sigmoid; 'valid' (no padding) with CO = 2, one full block and a
   // partial one in each direction

@@ -21,8 +21,9 @@ export type Role = 'forward' | 'input-grad' | 'weight-grad' | 'bias-grad' | 'opt
  * invocation, weights in workgroup memory; the weight gradient of at most 4 input channels,
  * register tiles over dw's (tap, channel) rows), quad (the tiled kernels with each quad of
  * invocations sharing its input loads by quadBroadcast: adapters with the subgroups feature, at
- * 32-channel multiples), window (a 3x3 stride-1 conv with at most 4 output channels, all three
- * roles, as register tiles that slide the window over loaded input: a last layer on a CPU adapter)
+ * 32-channel multiples; the weight gradient also CI % 4 == 0), window (a 3x3 stride-1 conv with
+ * at most 4 output channels, all three roles, as register tiles that slide the window over loaded
+ * input: a last layer on a CPU adapter)
  * winograd (all three roles of a 3x3 stride-1 conv by Winograd F(2x2, 3x3): 2.25x fewer
  * multiply-adds, in four passes whose product pass shares loads as quad does) and winograd4 (the
  * forward and input gradient by F(4x4, 3x3): 4x fewer, the same product pass at 36 points instead
@@ -122,7 +123,7 @@ export const TILE = {
   conv2d_transpose_tiled: { P: 8, C: 8 }, conv2d_transpose_tiled_scalar: { P: 8, C: 8 },
   conv2d_backward_filter_tiled: { R: 8, C: 8 }, conv2d_backward_filter_tiled_scalar: { R: 8, C: 4 },
   conv2d_backward_filter_narrow: { R: 8, C: 8 }, conv2d_narrow1: { P: 8, C: 8 },
-  conv2d_tiled_quad: { P: 8, C: 8 }, conv2d_transpose_tiled_quad: { P: 8, C: 8 }, conv2d_backward_filter_tiled_quad: { R: 8, C: 8 },
+  conv2d_tiled_quad: { P: 8, C: 8 }, conv2d_transpose_tiled_quad: { P: 8, C: 8 }, conv2d_backward_filter_tiled_quad: { R: 16, C: 8 },
 } as const;
 /** Workgroup tiles of the shared-memory conv kernels: BM pixels x BN channels per workgroup (of 64; wide: 256). */
 export const SHARED_TILE = {
@@ -150,6 +151,8 @@ const narrow1 = { text: 'CI == 1 && CO % 4 == 0 && KH == 3 && KW == 3 && S == 1'
 const narrowCiDw = { text: 'CI <= 4 && CO % 4 == 0 && (CI > 1 || KH != 3 || KW != 3 || S != 1)', test: (d: Dims) => d.CI <= 4 && d.CO % 4 === 0 && !narrow1.test(d) };
 // A quad's 4 invocations are 4 blocks of 8 channels (of the output, or of dx's output CI).
 const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
+// The weight gradient's quad kernel also reads x as vec4 (4 input channels a load).
+const quadDw = { text: 'CO % 32 == 0 && CI % 4 == 0', test: (d: Dims) => d.CO % 32 === 0 && d.CI % 4 === 0 };
 const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
 // The window weight gradient: one output channel over vec4s of CI (window1), else vec4s of CO.
 const window1Dw = { text: 'CO == 1 && CI % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO === 1 && d.CI % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
@@ -392,8 +395,9 @@ function convRows(): RowSpec[] {
     // split filterGrad chose); conv2d_backward_filter_sum adds the slices.
     { ...dw, name: 'conv2d_backward_filter_wide', variant: 'wide', wg: 256, perInvocation: 16,
       invocations: (d) => 256 * (d.KS ?? 1) * cdiv(d.KH * d.KW * d.CI, WIDE_FILTER_TILE.K) * cdiv(d.CO, WIDE_FILTER_TILE.C) },
-    // conv2d_backward_filter_tiled's tiles, split and dispatch, a quad's 4 channel blocks sharing their x loads.
-    { ...dw, name: 'conv2d_backward_filter_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
+    // 16 rows (one tap, 16 input channels) of dw x 8 channels an invocation, per slice of the pixel
+    // sum (split as tiled), a quad's 4 channel blocks sharing their x loads.
+    { ...dw, name: 'conv2d_backward_filter_tiled_quad', variant: 'quad', when: quadDw, feature: 'subgroups', wg: 64, perInvocation: 128,
       invocations: (d) => (d.KS ?? 1) * d.KH * d.KW * cdiv(d.CI, TILE.conv2d_backward_filter_tiled_quad.R) * cdiv(d.CO, TILE.conv2d_backward_filter_tiled_quad.C) },
     // One invocation per tap row kh and 8 input channels (all 3 taps kw, all CO <= 4 channels), per
     // slice of the pixel sum (as tiled).

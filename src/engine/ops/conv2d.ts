@@ -50,7 +50,7 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * the weight gradient has none and uses tiled), 'wide' (forward and weight gradient), 'narrow' (few
  * channels: forward and input gradient with at most 4 output channels, weight gradient with at most 4
  * input channels; tiled elsewhere), 'quad' (the tiled kernels sharing loads across a quad of
- * invocations: devices with the subgroups feature, 32-channel multiples; tiled elsewhere), 'window'
+ * invocations: devices with the subgroups feature, 32-channel multiples (dw: and CI % 4 == 0); tiled elsewhere), 'window'
  * (a 3x3 stride-1 conv with at most 4 output channels, all three roles; tiled elsewhere),
  * 'winograd' (a 3x3 stride-1 conv by Winograd: the forward and input gradient by F(2x2, 3x3), the
  * weight gradient by F(3x3, 2x2); devices with the subgroups feature, CI % 4 == 0 and CO % 32 == 0
