@@ -96,6 +96,10 @@ const SPECS: ConvSpec[] = [
   // quad), width 13 (a full and a partial 8-pixel block, the partial one's lanes loading masked
   // pixels), stride 2 (dx's phases), k5
   { N: 2, H: 7, W: 13, CI: 32, CO: 96, KH: 5, KW: 5, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  // winograd-s2 past 128 channels summed: the forward's 160 input channels (and the input
+  // gradient's 160 of dy) in 5 slices of 32, which its output passes add
+  { N: 1, H: 9, W: 7, CI: 160, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'relu', bias: true },
+  { N: 1, H: 9, W: 7, CI: 32, CO: 160, KH: 3, KW: 3, stride: 2, padding: 'same', activation: 'none', bias: true },
   // quad's weight gradient (16 input channels an invocation, 4 a lane): 36 input channels, two full
   // blocks and one of 4 (three lanes of each quad clamped), 'valid' at stride 2
   { N: 2, H: 9, W: 10, CI: 36, CO: 32, KH: 3, KW: 3, stride: 2, padding: 'valid', activation: 'none', bias: true },

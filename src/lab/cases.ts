@@ -17,7 +17,7 @@ import { maxPoolBackward, maxPoolForward } from '../engine/ops/pool.ts';
 import { upsampleBackward } from '../engine/ops/upsample.ts';
 import type { ConvGeometry } from '../engine/ops/conv2d.ts';
 import { sumSlicesInto, sumSplitInto } from '../engine/ops/convLaunch.ts';
-import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradInputPair, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
+import { WINOGRAD_PASSES, type WinogradFamily, winogradGradDy, winogradGradOutput, winogradInput, winogradInputPair, s2Slices, winogradOutput, winogradWeights } from '../engine/ops/winograd.ts';
 import { winogradInputS2Dx, winogradOutputS2Dx } from '../engine/ops/winogradS2.ts';
 import * as refWino from '../engine/referenceWinograd.ts';
 import { empty } from '../engine/tensor.ts';
@@ -94,6 +94,13 @@ function rand(rng: Rng, shape: number[], lo = -1, hi = 1): RefT {
   return { shape, data };
 }
 const zeros = (shape: number[]): RefT => ({ shape, data: new Float64Array(size(shape)) });
+/** m [KS*P, ...] -> the sum of its KS slices [P, ...], in float64. */
+function sumSlices(m: RefT, KS: number): RefT {
+  const n = m.data.length / KS;
+  const data = new Float64Array(n);
+  for (let k = 0; k < KS; k++) for (let i = 0; i < n; i++) data[i] += m.data[k * n + i];
+  return { shape: [m.shape[0] / KS, ...m.shape.slice(1)], data };
+}
 const convOpts = (d: Dims) => ({ stride: d.S, padding: (d.same ? 'same' : 'valid') as 'same' | 'valid', activation: 'none' as const });
 /** The conv geometry of kernel-table dims (which may carry more fields: same, KS, ...). */
 export const geom = (d: Dims): ConvGeometry => ({ N: d.N, H: d.H, W: d.W, CI: d.CI, OH: d.OH, OW: d.OW, CO: d.CO, KH: d.KH, KW: d.KW, S: d.S, PT: d.PT, PL: d.PL });
@@ -177,12 +184,13 @@ function winogradPassCases(f: WinogradFamily, s: refWino.WinogradForwardScheme):
       ...noTfjs,
     },
     // Each output is a sum of 9 (winograd4: 25, times up to 8) of M's values: the conv tolerance's
-    // reasoning (a float32 sum of K terms), not the elementwise one's.
+    // reasoning (a float32 sum of K terms), not the elementwise one's. winograd-s2's M comes in
+    // slices of the channel sum (s2Slices of CI), which the pass adds first.
     [pass.output]: {
       tol: convTol,
-      inputs: (d, rng) => ({ m: rand(rng, [P, refWino.winogradTileCount(d.N, d.OH, d.OW, s.m), d.CO]), b: rand(rng, [d.CO]) }),
+      inputs: (d, rng) => ({ m: rand(rng, [(f === 'winograd-s2' ? s2Slices(d.CI) : 1) * P, refWino.winogradTileCount(d.N, d.OH, d.OW, s.m), d.CO]), b: rand(rng, [d.CO]) }),
       run: (t, d) => winogradOutput(t.m, t.b, geom(d), 'none', f),
-      reference: (a, d) => refWino.winogradOutput(a.m, a.b, d.N, d.OH, d.OW, s),
+      reference: (a, d) => refWino.winogradOutput(sumSlices(a.m, f === 'winograd-s2' ? s2Slices(d.CI) : 1), a.b, d.N, d.OH, d.OW, s),
       ...noTfjs,
     },
   };
@@ -198,12 +206,13 @@ const winogradS2DxCases: Record<string, Omit<KernelCase, 'kernel'>> = {
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },
-  // Each output a sum of up to 25 of M's values (times up to 8): the conv tolerance, as the forward's output pass.
+  // Each output a sum of up to 25 of M's values (times up to 8): the conv tolerance, as the forward's
+  // output pass; M in slices of dy's channels (s2Slices of CO), which the pass adds first.
   [WINOGRAD_PASSES['winograd-s2'].outputT]: {
     tol: convTol,
-    inputs: (d, rng) => ({ m: rand(rng, [81, winogradS2DxTiles(d), d.CI]), b: rand(rng, [d.CI]) }),
+    inputs: (d, rng) => ({ m: rand(rng, [s2Slices(d.CO) * 81, winogradS2DxTiles(d), d.CI]), b: rand(rng, [d.CI]) }),
     run: (t, d) => winogradOutputS2Dx(t.m, t.b, geom(d), 'none'),
-    reference: (a, d) => refWino.winogradOutputT(a.m, a.b, d.N, d.H, d.W, d.PT, d.PL),
+    reference: (a, d) => refWino.winogradOutputT(sumSlices(a.m, s2Slices(d.CO)), a.b, d.N, d.H, d.W, d.PT, d.PL),
     tfjs: null,
     noTfjs: NO_WINOGRAD_IN_TFJS,
   },

@@ -15,14 +15,14 @@
 //   in four passes:
 //   U = G g G^T for every (co, ci) filter          conv2d_transpose_winograd_s2 (this pass)  [81, CO, CI]
 //   V = B^T e B for every tile's 5x5 patch of dy    conv2d_transpose_winograd_s2_input        [81, T, CO]
-//   M[xi] = V[xi] U[xi] for the 81 points xi        conv2d_winograd (or _t16)                 [81, T, CI]
+//   M[xi] = V[xi] U[xi] for the 81 points xi        conv2d_winograd (or _t16)                 [KS, 81, T, CI]
 //   dx = act(b + A^T M A) for every tile            conv2d_transpose_winograd_s2_output       [N, H, W, CI]
 //   (T = N * ceil((H + PT)/8) * ceil((W + PL)/8) tiles, t = (n * TH + ty) * TW + tx; a tile covers
 //   dx rows 8ty - PT .. 8ty - PT + 7, and its patch dy rows 4ty - 1 .. 4ty + 3, 0 outside dy.)
 // Why: as the forward's (conv2d_winograd_s2_weights.wgsl); the transform gains are the same, and so
-//   is the limit of 128 channels summed (here dy's, CO).
+//   are the slices of the channel sum past 128 channels and the limit of 256 (here dy's, CO).
 // Requires (the family's input-gradient condition; dx's output channels CI are the product pass's
-//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 128 && CI % 32 == 0; otherwise another family.
+//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 256 && CI % 32 == 0; otherwise another family.
 // This pass: U[xi, co, ci] = (G g G^T)[r][c] for xi = 9r + c, g[kh][kw] = w[kh, kw, ci, co]: the
 //   forward's G applied to the taps in reverse order (so gm below is conv2d_winograd_s2_weights's).
 // Layouts: w [3,3,CI,CO] (scalars: 4 input channels are 4 loads CO apart), uw [81,CO,CI/4] vec4, row-major.

@@ -3,7 +3,7 @@
 //   V[xi, t, co] = (B^T e B)[r][c] for xi = 9r + c, e[i][j] = dy[n, 4ty - 1 + i, 4tx - 1 + j, co]
 //   (0 outside dy).
 // Requires (the family's input-gradient condition; dx's output channels CI are the product pass's
-//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 128 && CI % 32 == 0; otherwise another family.
+//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 256 && CI % 32 == 0; otherwise another family.
 // Layouts: dy [N,OH,OW,CO/4] vec4, v [81,T,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 dy (read), 2 v (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = T * CO/4: one invocation per (tile, 4 channels).

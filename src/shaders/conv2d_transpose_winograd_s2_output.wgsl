@@ -4,15 +4,18 @@
 //   (those inside H x W are stored), and with MASK each kept where mask (the conv's input x, a relu's
 //   output) is positive, else 0: the relu's backward, done here rather than in a pass of its own.
 // Requires (the family's input-gradient condition; dx's output channels CI are the product pass's
-//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 128 && CI % 32 == 0; otherwise another family.
-// Layouts: m [81,T,CI/4] vec4, b [CI/4] vec4, y [N,H,W,CI/4] vec4, mask as y, row-major.
+//   blocks of 32) KH == 3 && KW == 3 && S == 2 && CO % 4 == 0 && CO <= 256 && CI % 32 == 0; otherwise another family.
+// Layouts: m [KS,81,T,CI/4] vec4 (KS slices of the channel sum, added here in order: conv2d_winograd.wgsl),
+//   b [CI/4] vec4, y [N,H,W,CI/4] vec4, mask as y, row-major.
 // Bindings: 0 uniform U, 1 m (read), 2 b (read), 3 y (read_write), 4 mask (read).
 // Dispatch: ceil(count / WG) workgroups, folded, count = T * CI/4: one invocation per (tile, 4 channels).
 // Cost: 330 * T * CI FLOP, 4 * (81*T*CI + N*H*W*CI + CI) bytes (MASK: N*H*W*CI more).
 // Backward: none of its own (the family's: conv2d_transpose_winograd_s2.wgsl).
-struct U { count: u32, H: u32, W: u32, CI4: u32, TH: u32, TW: u32, PT: u32, PL: u32, hasBias: u32 }
+struct U { count: u32, H: u32, W: u32, CI4: u32, TH: u32, TW: u32, PT: u32, PL: u32, hasBias: u32, mSlice: u32 }
 
 override WG: u32 = 64u;
+// KS: slices of m to add (mSlice vec4s apart), a constant so that 1 costs nothing.
+override KS: u32 = 1u;
 override ACT: u32 = 0u;
 override MASK: bool = false;
 // ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
@@ -52,9 +55,16 @@ fn at(q: array<vec4f, 9>) -> array<vec4f, 8> {
 }
 
 /** A^T times column c of M (points c, 9 + c, ..., 72 + c) for invocation g; s: the stride of one xi. */
+/** m[i], the sum of its KS slices (in slice order). */
+fn mm(i: u32) -> vec4f {
+  var v = m[i];
+  for (var k = 1u; k < KS; k++) { v += m[i + k * u.mSlice]; }
+  return v;
+}
+
 fn column(c: u32, g: u32, s: u32) -> array<vec4f, 8> {
-  return at(array<vec4f, 9>(m[c * s + g], m[(9u + c) * s + g], m[(18u + c) * s + g], m[(27u + c) * s + g], m[(36u + c) * s + g],
-                            m[(45u + c) * s + g], m[(54u + c) * s + g], m[(63u + c) * s + g], m[(72u + c) * s + g]));
+  return at(array<vec4f, 9>(mm(c * s + g), mm((9u + c) * s + g), mm((18u + c) * s + g), mm((27u + c) * s + g), mm((36u + c) * s + g),
+                            mm((45u + c) * s + g), mm((54u + c) * s + g), mm((63u + c) * s + g), mm((72u + c) * s + g)));
 }
 
 /** Stores the 8 pixels of tile row i (dx row h, columns from w0, those inside), each + bias, activated, masked. */

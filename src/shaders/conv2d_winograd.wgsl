@@ -17,9 +17,13 @@
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0 (conv2d_tiled_quad's CO
 //   condition; CI in vec4s); otherwise another family.
 // Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles; P = 16 points for m = 2, 36 for
-//   m = 4), uw [P,CI,CO/4] vec4, m [P,T,CO/4] vec4, row-major.
+//   m = 4; 81 for winograd-s2), uw [P,CI,CO/4] vec4, m [KS,P,T,CO/4] vec4, row-major.
+// Split channel sum (KS slices: winograd-s2 past 128 channels): slice s sums the input channels
+//   4*s*KC4 .. 4*(s+1)*KC4-1 into its own m[s]; the output pass adds the KS slices. Why: summing
+//   fewer channels in float32 before the output transform (whose A^T multiplies by up to 8) rounds
+//   less. KS = 1, KC4 = CI/4: the whole sum.
 // Bindings: 0 uniform U, 1 v (read), 2 uw (read), 3 m (read_write).
-// Dispatch: ceil(count / WG) workgroups, folded, count = P*TB*CB invocations: TB = ceil(T/8) tile
+// Dispatch: ceil(count / WG) workgroups, folded, count = KS*P*TB*CB invocations: TB = ceil(T/8) tile
 //   blocks, CB = CO/8 channel blocks (fastest).
 // Cost: the conv's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it; this pass does
 //   2*P*T*CI*CO (4/9 of it at even sizes, 1/4 with P = 36 at multiples of 4). Each invocation reads 2 vec4 of V and 8 of U per
@@ -31,7 +35,7 @@ enable subgroups;
 // Quads stay whole (count is a multiple of 4, CB being one), which the uniformity analysis cannot see.
 diagnostic(off, subgroup_uniformity);
 
-struct U { count: u32, T: u32, CI4: u32, CO4: u32, TB: u32, CB: u32 }
+struct U { count: u32, T: u32, CI4: u32, CO4: u32, TB: u32, CB: u32, P: u32, KC4: u32 }
 
 override WG: u32 = 64u;
 const TP: u32 = 8u; // tiles per invocation (the unrolled p0..p7 below)
@@ -54,7 +58,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let cb = g % u.CB;
   let r = g / u.CB;
   let tb = r % u.TB;
-  let xi = r / u.TB;
+  let q = r / u.TB; // m's row block: slice s of the channel sum, point xi
+  let xi = q % u.P;
+  let s = q / u.P;
   let c0 = cb * TC4; // < CO4; CO % 32 == 0: both groups exist
   let t0 = tb * TP;
   // This lane's 2 tiles of the quad's 8: 2q and 2q+1 (past T: the last tile is read, not stored).
@@ -66,7 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
   var p0L = vec4f(0.0); var p0H = vec4f(0.0); var p1L = vec4f(0.0); var p1H = vec4f(0.0); var p2L = vec4f(0.0); var p2H = vec4f(0.0); var p3L = vec4f(0.0); var p3H = vec4f(0.0);
   var p4L = vec4f(0.0); var p4H = vec4f(0.0); var p5L = vec4f(0.0); var p5H = vec4f(0.0); var p6L = vec4f(0.0); var p6H = vec4f(0.0); var p7L = vec4f(0.0); var p7H = vec4f(0.0);
-  for (var c4 = 0u; c4 < u.CI4; c4++) {
+  let c4End = min((s + 1u) * u.KC4, u.CI4);
+  for (var c4 = s * u.KC4; c4 < c4End; c4++) {
     let va = v[va0 + c4];
     let vb = v[vb0 + c4];
     // Tile p's V is lane p/2's va (p even) or vb (p odd).
@@ -128,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
-  let base = (vRow + t0) * u.CO4 + c0; // m[xi, t0, c0]
+  let base = (q * u.T + t0) * u.CO4 + c0; // m[s, xi, t0, c0]
   store(t0 + 0u, base + 0u * u.CO4, p0L, p0H);
   store(t0 + 1u, base + 1u * u.CO4, p1L, p1H);
   store(t0 + 2u, base + 2u * u.CO4, p2L, p2H);

@@ -2,7 +2,7 @@
 // maths): each tile's 9x9 input patch taken to the domain,
 //   V[xi, t, ci] = (B^T d B)[r][c] for xi = 9r + c, d[i][j] = x[n, 8ty - PT + i, 8tx - PL + j, ci]
 //   (0 outside the image).
-// Requires KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 128 && CO % 32 == 0; otherwise another family.
+// Requires KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 256 && CO % 32 == 0; otherwise another family.
 // Layouts: x [N,H,W,CI/4] vec4, v [81,T,CI/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 v (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = T * CI/4: one invocation per (tile, 4 channels).

@@ -2,15 +2,18 @@
 // its maths): each tile's 81 products back to its 4x4 outputs,
 //   y[n, 4ty + i, 4tx + j, co] = act(b[co] + (A^T M A)[i][j]),  M[r][c] = m[9r + c, t, co]
 //   (the pixels of the last tiles past OH or OW are not stored).
-// Requires KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 128 && CO % 32 == 0; otherwise another family.
-// Layouts: m [81,T,CO/4] vec4, b [CO/4] vec4, y [N,OH,OW,CO/4] vec4, row-major.
+// Requires KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 256 && CO % 32 == 0; otherwise another family.
+// Layouts: m [KS,81,T,CO/4] vec4 (KS slices of the channel sum, added here in order: conv2d_winograd.wgsl),
+//   b [CO/4] vec4, y [N,OH,OW,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 m (read), 2 b (read), 3 y (read_write).
 // Dispatch: ceil(count / WG) workgroups, folded, count = T * CO/4: one invocation per (tile, 4 channels).
 // Cost: 211 * T * CO FLOP, 4 * (81*T*CO + N*OH*OW*CO + CO) bytes.
 // Backward: none of its own (the family's: conv2d_winograd_s2_weights.wgsl).
-struct U { count: u32, OH: u32, OW: u32, CO4: u32, TH: u32, TW: u32, hasBias: u32 }
+struct U { count: u32, OH: u32, OW: u32, CO4: u32, TH: u32, TW: u32, hasBias: u32, mSlice: u32 }
 
 override WG: u32 = 64u;
+// KS: slices of m to add (mSlice vec4s apart), a constant so that 1 costs nothing.
+override KS: u32 = 1u;
 override ACT: u32 = 0u;
 // ACT codes (src/engine/kernels.ts ACT; tests/kernels.node.test.ts checks they agree):
 const ACT_NONE: u32 = 0u;
@@ -41,9 +44,16 @@ fn at(q: array<vec4f, 9>) -> array<vec4f, 4> {
 }
 
 /** A^T times column c of M (points c, 9 + c, ..., 72 + c) for invocation g; s: the stride of one xi. */
+/** m[i], the sum of its KS slices (in slice order). */
+fn mm(i: u32) -> vec4f {
+  var v = m[i];
+  for (var k = 1u; k < KS; k++) { v += m[i + k * u.mSlice]; }
+  return v;
+}
+
 fn column(c: u32, g: u32, s: u32) -> array<vec4f, 4> {
-  return at(array<vec4f, 9>(m[c * s + g], m[(9u + c) * s + g], m[(18u + c) * s + g], m[(27u + c) * s + g], m[(36u + c) * s + g],
-                            m[(45u + c) * s + g], m[(54u + c) * s + g], m[(63u + c) * s + g], m[(72u + c) * s + g]));
+  return at(array<vec4f, 9>(mm(c * s + g), mm((9u + c) * s + g), mm((18u + c) * s + g), mm((27u + c) * s + g), mm((36u + c) * s + g),
+                            mm((45u + c) * s + g), mm((54u + c) * s + g), mm((63u + c) * s + g), mm((72u + c) * s + g)));
 }
 
 /** Stores output row oh's 4 pixels from ow (those inside OH x OW), each + bias, activated. */

@@ -14,7 +14,7 @@
 //   2-D conv is y = A^T [(G g G^T) (*) (B^T d B)] A, in four passes as winograd4's:
 //   U = G g G^T for every (ci, co) filter         conv2d_winograd_s2_weights (this pass)  [81, CI, CO]
 //   V = B^T d B for every tile's 9x9 input patch   conv2d_winograd_s2_input                [81, T, CI]
-//   M[xi] = V[xi] U[xi] for the 81 points xi       conv2d_winograd (or _t16)               [81, T, CO]
+//   M[xi] = V[xi] U[xi] for the 81 points xi       conv2d_winograd (or _t16)               [KS, 81, T, CO]
 //   y = act(b + A^T M A) for every tile            conv2d_winograd_s2_output               [N, OH, OW, CO]
 //   (T = N * ceil(OH/4) * ceil(OW/4) tiles, t = (n * TH + ty) * TW + tx; a tile's patch starts at
 //   input row 8ty - PT and column 8tx - PL and shares its last row and column with the next tile's.)
@@ -22,8 +22,9 @@
 //   does 81/144 of their multiply-adds and is the faster loop per multiply-add. In float32 the
 //   scheme rounds less than winograd4's F(4x4, 3x3), whose points it shares
 //   (tests/winogradRounding.node.test.ts); but its rounding grows with the sum over input channels,
-//   so it takes at most 128 (src/engine/kernels.ts winogradS2 has the measurements).
-// Requires the subgroups feature (the product pass) and KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 128 && CO % 32 == 0; otherwise another family.
+//   so past 128 of them the product pass sums slices of 32 and the output pass adds the slices, and
+//   it takes at most 256 (src/engine/kernels.ts winogradS2 has the measurements).
+// Requires the subgroups feature (the product pass) and KH == 3 && KW == 3 && S == 2 && CI % 4 == 0 && CI <= 256 && CO % 32 == 0; otherwise another family.
 // This pass: U[xi, ci, co] = (G g G^T)[r][c] for xi = 9r + c, g = w[:, :, ci, co].
 // Layouts: w [3,3,CI,CO/4] vec4, uw [81,CI,CO/4] vec4, row-major.
 // Bindings: 0 uniform U, 1 w (read), 2 uw (read_write).

@@ -15,9 +15,9 @@
 // Precision: as conv2d_winograd.wgsl (the same sums in the same order).
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 4 == 0 && CO % 32 == 0; otherwise another family.
 // Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles; P = 36 points, m = 4), uw [P,CI,CO/4]
-//   vec4, m [P,T,CO/4] vec4, row-major.
+//   vec4, m [KS,P,T,CO/4] vec4 (KS slices of the channel sum, as conv2d_winograd.wgsl), row-major.
 // Bindings: 0 uniform U, 1 v (read), 2 uw (read), 3 m (read_write).
-// Dispatch: ceil(count / WG) workgroups, folded, count = P*TB*CB invocations: TB = ceil(T/16) tile
+// Dispatch: ceil(count / WG) workgroups, folded, count = KS*P*TB*CB invocations: TB = ceil(T/16) tile
 //   blocks, CB = CO/8 channel blocks (fastest).
 // Cost: the conv's 2*N*OH*OW*CO*9*CI FLOP, as every conv row counts it; this pass does
 //   2*P*T*CI*CO (1/4 of it at multiples of 4). Each invocation reads 4 vec4 of V and 8 of U per
@@ -28,7 +28,7 @@ enable subgroups;
 // Quads stay whole (count is a multiple of 4, CB being one), which the uniformity analysis cannot see.
 diagnostic(off, subgroup_uniformity);
 
-struct U { count: u32, T: u32, CI4: u32, CO4: u32, TB: u32, CB: u32 }
+struct U { count: u32, T: u32, CI4: u32, CO4: u32, TB: u32, CB: u32, P: u32, KC4: u32 }
 
 override WG: u32 = 64u;
 const TP: u32 = 16u; // tiles per invocation (the unrolled p0..p15 below)
@@ -51,7 +51,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let cb = g % u.CB;
   let r = g / u.CB;
   let tb = r % u.TB;
-  let xi = r / u.TB;
+  let q = r / u.TB; // m's row block: slice s of the channel sum, point xi
+  let xi = q % u.P;
+  let s = q / u.P;
   let c0 = cb * TC4; // < CO4; CO % 32 == 0: both groups exist
   let t0 = tb * TP;
   // This lane's 4 tiles of the quad's 16: 4q .. 4q+3 (past T: the last tile is read, not stored).
@@ -67,7 +69,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var p4L = vec4f(0.0); var p4H = vec4f(0.0); var p5L = vec4f(0.0); var p5H = vec4f(0.0); var p6L = vec4f(0.0); var p6H = vec4f(0.0); var p7L = vec4f(0.0); var p7H = vec4f(0.0);
   var p8L = vec4f(0.0); var p8H = vec4f(0.0); var p9L = vec4f(0.0); var p9H = vec4f(0.0); var p10L = vec4f(0.0); var p10H = vec4f(0.0); var p11L = vec4f(0.0); var p11H = vec4f(0.0);
   var p12L = vec4f(0.0); var p12H = vec4f(0.0); var p13L = vec4f(0.0); var p13H = vec4f(0.0); var p14L = vec4f(0.0); var p14H = vec4f(0.0); var p15L = vec4f(0.0); var p15H = vec4f(0.0);
-  for (var c4 = 0u; c4 < u.CI4; c4++) {
+  let c4End = min((s + 1u) * u.KC4, u.CI4);
+  for (var c4 = s * u.KC4; c4 < c4End; c4++) {
     let va = v[va0 + c4]; let vb = v[vb0 + c4]; let vc = v[vc0 + c4]; let vd = v[vd0 + c4];
     // Tile p's V is lane p/4's va, vb, vc or vd (p % 4 = 0, 1, 2, 3).
     let s0 = quadBroadcast(va, 0u); let s1 = quadBroadcast(vb, 0u); let s2 = quadBroadcast(vc, 0u); let s3 = quadBroadcast(vd, 0u);
@@ -160,7 +163,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
-  let base = (vRow + t0) * u.CO4 + c0; // m[xi, t0, c0]
+  let base = (q * u.T + t0) * u.CO4 + c0; // m[s, xi, t0, c0]
   store(t0 + 0u, base + 0u * u.CO4, p0L, p0H);
   store(t0 + 1u, base + 1u * u.CO4, p1L, p1H);
   store(t0 + 2u, base + 2u * u.CO4, p2L, p2H);

@@ -58,8 +58,9 @@ export type ConvActivation = 'none' | 'relu' | 'sigmoid';
  * F(4x4, 3x3): 4/9 of winograd's products, at a few times its rounding; no weight gradient, tiled
  * there), 'winograd4-t16' (winograd4 with a product pass of 16 tiles an invocation, not 8),
  * 'winograd-s2' (a 3x3 stride-2 conv's forward and input gradient by a 9-point Winograd algorithm
- * per dimension: 81/144 of the direct products; CI % 4 == 0, CI <= 128, CO % 32 == 0, dx: swapped;
- * tiled elsewhere and for the weight gradient), 'winograd-s2-t16' (its 16-tile product pass) or
+ * per dimension: 81/144 of the direct products; CI % 4 == 0, CI <= 256 (past 128 summed in slices of 32),
+ * CO % 32 == 0, dx: swapped; tiled elsewhere and for the weight gradient), 'winograd-s2-t16' (its
+ * 16-tile product pass) or
  * 'auto': the family the autotuner measured
  * fastest on this device for this role and shape (src/engine/autotune.ts), or for the same layer
  * at the nearest size within 4x (src/engine/tuning.ts chosenFamily), tiled where it has not measured.

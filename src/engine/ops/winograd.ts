@@ -73,9 +73,21 @@ export function adjointGeometry(g: ConvGeometry): ConvGeometry {
   return { N: g.N, H: g.OH, W: g.OW, CI: g.CO, OH: g.H, OW: g.W, CO: g.CI, KH: 3, KW: 3, S: 1, PT: 2 - g.PT, PL: 2 - g.PL };
 }
 
-/** The bytes of the largest scratch tensor of the passes at g (V or M). */
+/**
+ * winograd-s2's slices of a channel sum of `channels` (its product pass's KS, added by the output
+ * pass): none up to 128 channels, else slices of S2_SLICE_CHANNELS. Its rounding grows with the
+ * channels summed in float32 before the output transform (whose A^T multiplies by up to 8): whole,
+ * the sum over 256 went over the conv tolerance; in slices of 32 it used 24-40% of it, slices of 64
+ * 36-55% (src/engine/kernels.ts winogradS2). Slices cost time (each is written and read again), so
+ * the sums up to 128, within the tolerance whole, stay whole.
+ */
+export const S2_SLICE_CHANNELS = 32;
+export const s2Slices = (channels: number) => (channels <= 128 ? 1 : ceilDiv(channels, S2_SLICE_CHANNELS));
+
+/** The bytes of the largest scratch tensor of the passes at g (V, or M with winograd-s2's slices). */
 export function winogradScratchBytes(g: ConvGeometry, f: WinogradFamily = 'winograd'): number {
-  return 4 * pointsOf(f) * tiles(g, f).T * Math.max(g.CI, g.CO);
+  const KS = f === 'winograd-s2' ? s2Slices(g.CI) : 1;
+  return 4 * pointsOf(f) * tiles(g, f).T * Math.max(g.CI, KS * g.CO);
 }
 
 /** Whether a tensor of `bytes` fits this device's largest binding. */
@@ -160,21 +172,23 @@ export function winogradPairFits(g: ConvGeometry): boolean {
 export type WinogradProduct = 'conv2d_winograd' | 'conv2d_winograd_t16';
 const PRODUCT_TILES: Record<WinogradProduct, number> = { conv2d_winograd: WINOGRAD_TILE.P, conv2d_winograd_t16: WINOGRAD_TILE.P16 };
 
-/** V [a*a, T, CI], U [a*a, CI, CO] -> M [a*a, T, CO]: conv2d_winograd, or `product`. */
+/** V [a*a, T, CI], U [a*a, CI, CO] -> M [KS, a*a, T, CO] (KS: winograd-s2's slices, else 1): conv2d_winograd, or `product`. */
 export function winogradProducts(v: Tensor, u: Tensor, g: ConvGeometry, f: WinogradFamily = 'winograd', product: WinogradProduct = 'conv2d_winograd'): Tensor {
-  return productPass(v, u, winogradDims(g, f), tiles(g, f).T, pointsOf(f), product);
+  return productPass(v, u, winogradDims(g, f), tiles(g, f).T, pointsOf(f), product, f === 'winograd-s2' ? s2Slices(g.CI) : 1);
 }
 
 /**
- * The product pass over T tiles at P points: V [P, T, CI], U [P, CI, CO] -> M [P, T, CO], with CI,
- * CO (and the invocations) from the kernel-table dims (whose winogradTiles and winogradPoints are T and P).
+ * The product pass over T tiles at P points: V [P, T, CI], U [P, CI, CO] -> M [KS, P, T, CO], slice
+ * s the sum over its share of the input channels, with CI, CO (and the invocations) from the
+ * kernel-table dims (whose winogradTiles and winogradPoints are T and P).
  */
-export function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogradDims>, T: number, P: number, product: WinogradProduct): Tensor {
-  const m = empty([P, T, dims.CO]);
+export function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogradDims>, T: number, P: number, product: WinogradProduct, KS = 1): Tensor {
+  const m = empty([KS * P, T, dims.CO]);
+  const CI4 = dims.CI / 4;
   runtime().launch(product, {
-    uniforms: { count: KERNELS[product].invocations(dims), T, CI4: dims.CI / 4, CO4: dims.CO / 4, TB: ceilDiv(T, PRODUCT_TILES[product]), CB: dims.CO / WINOGRAD_TILE.C },
+    uniforms: { count: KERNELS[product].invocations({ ...dims, KS }), T, CI4, CO4: dims.CO / 4, TB: ceilDiv(T, PRODUCT_TILES[product]), CB: dims.CO / WINOGRAD_TILE.C, P, KC4: ceilDiv(CI4, KS) },
     bindings: { v: v.view('conv2d winograd'), uw: u.view('conv2d winograd'), m: m.view('conv2d winograd') },
-    dims,
+    dims: { ...dims, KS },
   });
   return m;
 }
@@ -183,15 +197,18 @@ export function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogr
 export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null): Tensor {
   const { TH, TW, T } = tiles(g, f);
   const y = empty([g.N, g.OH, g.OW, g.CO]);
+  // winograd-s2's output pass adds M's KS slices (mSlice vec4s apart).
+  const s2 = f === 'winograd-s2';
+  const KS = s2 ? s2Slices(g.CI) : 1;
   runtime().launch(WINOGRAD_PASSES[f].output, {
-    uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0 },
+    uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0, ...(s2 ? { mSlice: 81 * T * (g.CO / 4) } : {}) },
     // With no bias any read-only buffer is bound in its place.
     // Likewise with no mask (MASK off).
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), ...(f !== 'winograd-s2' ? { mask: (mask ?? m).view('conv2d winograd') } : {}) },
     dims: winogradDims(g, f),
     // winograd4's: whether the last tiles reach past the output (then each store is tested).
     // winograd-s2's output pass serves only the forward: no MASK, and each store is tested.
-    constants: { ACT: ACT[act], ...(f !== 'winograd-s2' ? { MASK: mask ? 1 : 0 } : {}), ...(f === 'winograd4' ? { EDGES: g.OH % 4 || g.OW % 4 ? 1 : 0 } : {}) },
+    constants: { ACT: ACT[act], ...(s2 ? { KS } : { MASK: mask ? 1 : 0 }), ...(f === 'winograd4' ? { EDGES: g.OH % 4 || g.OW % 4 ? 1 : 0 } : {}) },
   });
   return y;
 }

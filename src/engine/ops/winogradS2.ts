@@ -7,7 +7,7 @@
  * channels swapped:
  *   U = G g G^T for every (co, ci) filter          conv2d_transpose_winograd_s2         [81, CO, CI]
  *   V = B^T e B for every tile's 5x5 patch of dy    conv2d_transpose_winograd_s2_input   [81, T, CO]
- *   M[xi] = V[xi] U[xi] for the 81 points xi        conv2d_winograd (or _t16)            [81, T, CI]
+ *   M[xi] = V[xi] U[xi] for the 81 points xi        conv2d_winograd (or _t16)            [KS, 81, T, CI]
  *   dx = act(b + A^T M A) for every tile            conv2d_transpose_winograd_s2_output  [N, H, W, CI]
  * (T = N * ceil((H + PT)/8) * ceil((W + PL)/8)). Its forward is src/engine/ops/winograd.ts's.
  */
@@ -15,13 +15,13 @@ import { ACT, winogradS2DxTiles, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import type { ConvActivation, ConvGeometry } from './conv2d.ts';
-import { WINOGRAD_PASSES, type WinogradProduct, fitsBinding, productPass, winogradWeightsFlipped } from './winograd.ts';
+import { WINOGRAD_PASSES, type WinogradProduct, fitsBinding, productPass, s2Slices, winogradWeightsFlipped } from './winograd.ts';
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /** Whether its scratch (V or M: 81 points per tile, the larger channel count) fits this device's largest binding. */
 export function winogradS2DxFits(g: ConvGeometry): boolean {
-  return fitsBinding(4 * 81 * s2DxTiles(g).T * Math.max(g.CI, g.CO));
+  return fitsBinding(4 * 81 * s2DxTiles(g).T * Math.max(g.CO, s2Slices(g.CO) * g.CI));
 }
 
 /**
@@ -51,16 +51,19 @@ export function winogradInputS2Dx(dy: Tensor, g: ConvGeometry): Tensor {
   return v;
 }
 
-/** M [81, T, CI], b [CI] | null -> dx [N, H, W, CI] = act(b + A^T M A), masked: conv2d_transpose_winograd_s2_output. */
+/**
+ * M [KS, 81, T, CI] (KS: the slices of dy's CO channels, s2Slices), b [CI] | null -> dx [N, H, W, CI]
+ * = act(b + A^T M A), masked: conv2d_transpose_winograd_s2_output.
+ */
 export function winogradOutputS2Dx(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, mask: Tensor | null = null): Tensor {
   const { TH, TW, T } = s2DxTiles(g);
   const y = empty([g.N, g.H, g.W, g.CI]);
   runtime().launch(WINOGRAD_PASSES['winograd-s2'].outputT, {
-    uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0 },
+    uniforms: { count: T * (g.CI / 4), H: g.H, W: g.W, CI4: g.CI / 4, TH, TW, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, mSlice: 81 * T * (g.CI / 4) },
     // With no bias (or no mask) any read-only buffer is bound in its place.
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
     dims: { ...g },
-    constants: { ACT: ACT[act], MASK: mask ? 1 : 0 },
+    constants: { ACT: ACT[act], MASK: mask ? 1 : 0, KS: s2Slices(g.CO) },
   });
   return y;
 }
@@ -74,7 +77,7 @@ export function winogradTransposeS2(dy: Tensor, w: Tensor, b: Tensor | null, g: 
   const u = winogradWeightsFlipped(w, g, 'winograd-s2');
   const v = winogradInputS2Dx(dy, g);
   const dims = winogradS2DxDims(g);
-  const m = productPass(v, u, dims, winogradTiles(dims), 81, product);
+  const m = productPass(v, u, dims, winogradTiles(dims), 81, product, s2Slices(g.CO));
   // Safe with the pending dispatches: later commands run after them.
   u.dispose();
   v.dispose();
