@@ -54,7 +54,6 @@ fn at(q: array<vec4f, 9>) -> array<vec4f, 8> {
   return array<vec4f, 8>(q[0] + a + q[3], q[5], c - 2.0 * q[3], q[6], a + 4.0 * q[3], q[7], c - 8.0 * q[3] + q[4], q[8]);
 }
 
-/** A^T times column c of M (points c, 9 + c, ..., 72 + c) for invocation g; s: the stride of one xi. */
 /** m[i], the sum of its KS slices (in slice order). */
 fn mm(i: u32) -> vec4f {
   var v = m[i];
@@ -62,6 +61,7 @@ fn mm(i: u32) -> vec4f {
   return v;
 }
 
+/** A^T times column c of M (points c, 9 + c, ..., 72 + c) for invocation g; s: the stride of one xi. */
 fn column(c: u32, g: u32, s: u32) -> array<vec4f, 8> {
   return at(array<vec4f, 9>(mm(c * s + g), mm((9u + c) * s + g), mm((18u + c) * s + g), mm((27u + c) * s + g), mm((36u + c) * s + g),
                             mm((45u + c) * s + g), mm((54u + c) * s + g), mm((63u + c) * s + g), mm((72u + c) * s + g)));

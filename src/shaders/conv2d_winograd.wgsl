@@ -58,9 +58,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let cb = g % u.CB;
   let r = g / u.CB;
   let tb = r % u.TB;
-  let q = r / u.TB; // m's row block: slice s of the channel sum, point xi
-  let xi = q % u.P;
-  let s = q / u.P;
+  let sx = r / u.TB; // m's row block: slice ks of the channel sum, point xi
+  let xi = sx % u.P;
+  let ks = sx / u.P;
   let c0 = cb * TC4; // < CO4; CO % 32 == 0: both groups exist
   let t0 = tb * TP;
   // This lane's 2 tiles of the quad's 8: 2q and 2q+1 (past T: the last tile is read, not stored).
@@ -72,8 +72,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
   var p0L = vec4f(0.0); var p0H = vec4f(0.0); var p1L = vec4f(0.0); var p1H = vec4f(0.0); var p2L = vec4f(0.0); var p2H = vec4f(0.0); var p3L = vec4f(0.0); var p3H = vec4f(0.0);
   var p4L = vec4f(0.0); var p4H = vec4f(0.0); var p5L = vec4f(0.0); var p5H = vec4f(0.0); var p6L = vec4f(0.0); var p6H = vec4f(0.0); var p7L = vec4f(0.0); var p7H = vec4f(0.0);
-  let c4End = min((s + 1u) * u.KC4, u.CI4);
-  for (var c4 = s * u.KC4; c4 < c4End; c4++) {
+  let c4End = min((ks + 1u) * u.KC4, u.CI4);
+  for (var c4 = ks * u.KC4; c4 < c4End; c4++) {
     let va = v[va0 + c4];
     let vb = v[vb0 + c4];
     // Tile p's V is lane p/2's va (p even) or vb (p odd).
@@ -135,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
-  let base = (q * u.T + t0) * u.CO4 + c0; // m[s, xi, t0, c0]
+  let base = (sx * u.T + t0) * u.CO4 + c0; // m[ks, xi, t0, c0]
   store(t0 + 0u, base + 0u * u.CO4, p0L, p0H);
   store(t0 + 1u, base + 1u * u.CO4, p1L, p1H);
   store(t0 + 2u, base + 2u * u.CO4, p2L, p2H);

@@ -51,9 +51,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let cb = g % u.CB;
   let r = g / u.CB;
   let tb = r % u.TB;
-  let q = r / u.TB; // m's row block: slice s of the channel sum, point xi
-  let xi = q % u.P;
-  let s = q / u.P;
+  let sx = r / u.TB; // m's row block: slice ks of the channel sum, point xi
+  let xi = sx % u.P;
+  let ks = sx / u.P;
   let c0 = cb * TC4; // < CO4; CO % 32 == 0: both groups exist
   let t0 = tb * TP;
   // This lane's 4 tiles of the quad's 16: 4q .. 4q+3 (past T: the last tile is read, not stored).
@@ -69,8 +69,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var p4L = vec4f(0.0); var p4H = vec4f(0.0); var p5L = vec4f(0.0); var p5H = vec4f(0.0); var p6L = vec4f(0.0); var p6H = vec4f(0.0); var p7L = vec4f(0.0); var p7H = vec4f(0.0);
   var p8L = vec4f(0.0); var p8H = vec4f(0.0); var p9L = vec4f(0.0); var p9H = vec4f(0.0); var p10L = vec4f(0.0); var p10H = vec4f(0.0); var p11L = vec4f(0.0); var p11H = vec4f(0.0);
   var p12L = vec4f(0.0); var p12H = vec4f(0.0); var p13L = vec4f(0.0); var p13H = vec4f(0.0); var p14L = vec4f(0.0); var p14H = vec4f(0.0); var p15L = vec4f(0.0); var p15H = vec4f(0.0);
-  let c4End = min((s + 1u) * u.KC4, u.CI4);
-  for (var c4 = s * u.KC4; c4 < c4End; c4++) {
+  let c4End = min((ks + 1u) * u.KC4, u.CI4);
+  for (var c4 = ks * u.KC4; c4 < c4End; c4++) {
     let va = v[va0 + c4]; let vb = v[vb0 + c4]; let vc = v[vc0 + c4]; let vd = v[vd0 + c4];
     // Tile p's V is lane p/4's va, vb, vc or vd (p % 4 = 0, 1, 2, 3).
     let s0 = quadBroadcast(va, 0u); let s1 = quadBroadcast(vb, 0u); let s2 = quadBroadcast(vc, 0u); let s3 = quadBroadcast(vd, 0u);
@@ -163,7 +163,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
-  let base = (q * u.T + t0) * u.CO4 + c0; // m[s, xi, t0, c0]
+  let base = (sx * u.T + t0) * u.CO4 + c0; // m[ks, xi, t0, c0]
   store(t0 + 0u, base + 0u * u.CO4, p0L, p0H);
   store(t0 + 1u, base + 1u * u.CO4, p1L, p1H);
   store(t0 + 2u, base + 2u * u.CO4, p2L, p2H);

@@ -193,13 +193,13 @@ export function productPass(v: Tensor, u: Tensor, dims: ReturnType<typeof winogr
   return m;
 }
 
-/** M [a*a, T, CO], b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd*_output. */
+/** M [KS*a*a, T, CO] (KS > 1: winograd-s2's slices), b [CO] | null -> y [N, OH, OW, CO] = act(b + A^T M A): conv2d_winograd*_output. */
 export function winogradOutput(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, f: WinogradFamily = 'winograd', mask: Tensor | null = null): Tensor {
   const { TH, TW, T } = tiles(g, f);
   const y = empty([g.N, g.OH, g.OW, g.CO]);
-  // winograd-s2's output pass adds M's KS slices (mSlice vec4s apart).
+  // winograd-s2's output pass adds M's KS slices (mSlice vec4s apart), as many as the product pass wrote.
   const s2 = f === 'winograd-s2';
-  const KS = s2 ? s2Slices(g.CI) : 1;
+  const KS = m.shape[0] / pointsOf(f);
   runtime().launch(WINOGRAD_PASSES[f].output, {
     uniforms: { count: T * (g.CO / 4), OH: g.OH, OW: g.OW, CO4: g.CO / 4, TH, TW, hasBias: b ? 1 : 0, ...(s2 ? { mSlice: 81 * T * (g.CO / 4) } : {}) },
     // With no bias any read-only buffer is bound in its place.

@@ -52,7 +52,7 @@ export function winogradInputS2Dx(dy: Tensor, g: ConvGeometry): Tensor {
 }
 
 /**
- * M [KS, 81, T, CI] (KS: the slices of dy's CO channels, s2Slices), b [CI] | null -> dx [N, H, W, CI]
+ * M [KS*81, T, CI] (KS: the slices of dy's CO channels the product pass wrote), b [CI] | null -> dx [N, H, W, CI]
  * = act(b + A^T M A), masked: conv2d_transpose_winograd_s2_output.
  */
 export function winogradOutputS2Dx(m: Tensor, b: Tensor | null, g: ConvGeometry, act: ConvActivation, mask: Tensor | null = null): Tensor {
@@ -63,7 +63,7 @@ export function winogradOutputS2Dx(m: Tensor, b: Tensor | null, g: ConvGeometry,
     // With no bias (or no mask) any read-only buffer is bound in its place.
     bindings: { m: m.view('conv2d winograd'), b: (b ?? m).view('conv2d winograd'), y: y.view('conv2d winograd'), mask: (mask ?? m).view('conv2d winograd') },
     dims: { ...g },
-    constants: { ACT: ACT[act], MASK: mask ? 1 : 0, KS: s2Slices(g.CO) },
+    constants: { ACT: ACT[act], MASK: mask ? 1 : 0, KS: m.shape[0] / 81 },
   });
   return y;
 }
