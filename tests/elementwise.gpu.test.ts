@@ -67,6 +67,30 @@ describe('edge values', () => {
   });
 });
 
+describe('vec4 kernels at sizes that are not a multiple of 4', () => {
+  it('fill and accumulate store nothing past a tensor of 1-7 floats (a parameter slot\'s gap stays as it was)', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const out: number[][] = [];
+      for (let n = 1; n <= 7; n++) {
+        // The first n floats of a 16-float buffer of -7s, as a parameter or its gradient views its slot.
+        const whole = e.tensor(new Array(16).fill(-7), [16]);
+        const t = e.viewTensor([n], { buffer: whole.view().buffer, offset: 0, size: 4 * n });
+        e.fillInPlace(t, 2);
+        out.push(Array.from(await whole.read()));
+        e.accumulate(t, e.tensor(Array.from({ length: n }, (_, i) => i), [n]));
+        out.push(Array.from(await whole.read()));
+      }
+      return out;
+    });
+    for (let n = 1; n <= 7; n++) {
+      const rest = new Array(16 - n).fill(-7);
+      expect(r[2 * n - 2]).toEqual([...new Array(n).fill(2), ...rest]);
+      expect(r[2 * n - 1]).toEqual([...Array.from({ length: n }, (_, i) => 2 + i), ...rest]);
+    }
+  });
+});
+
 describe('autograd', () => {
   it('accumulates gradients when a tensor feeds several ops (y = x*x + relu(x) - x)', async () => {
     const xs = [-1.5, -0.25, 0.5, 2];

@@ -436,17 +436,17 @@ function convRows(): RowSpec[] {
   ];
 }
 
-/** An elementwise row over { count }: `flop` and `bytes` per element. */
-function elementwise(name: string, op: string, role: Role, flop: number, bytes: number, reference: string, backward: string[] = [], wg = 256): RowSpec {
-  return { name, op, role, variant: 'only', wg, perInvocation: 1, dims: ['count'], invocations: (d) => d.count, flops: (d) => flop * d.count, bytes: (d) => bytes * d.count, reference, backward };
+/** An elementwise row over { count }: `flop` and `bytes` per element, `per` elements an invocation (4: the VEC4 kernels, unary.wgsl). */
+function elementwise(name: string, op: string, role: Role, flop: number, bytes: number, reference: string, backward: string[] = [], wg = 256, per = 1): RowSpec {
+  return { name, op, role, variant: 'only', wg, perInvocation: per, dims: ['count'], invocations: (d) => cdiv(d.count, per), flops: (d) => flop * d.count, bytes: (d) => bytes * d.count, reference, backward };
 }
 
 const ROWS: RowSpec[] = [
   ...convRows(),
-  elementwise('unary', 'elementwise', 'forward', 1, 8, 'relu', ['binary', 'unary']),
-  elementwise('binary', 'elementwise', 'forward', 1, 12, 'add', ['binary', 'unary']),
-  elementwise('fill', 'autograd', 'autograd', 0, 4, 'zeros'),
-  elementwise('accumulate', 'autograd', 'autograd', 1, 12, 'add'),
+  elementwise('unary', 'elementwise', 'forward', 1, 8, 'relu', ['binary', 'unary'], 256, 4),
+  elementwise('binary', 'elementwise', 'forward', 1, 12, 'add', ['binary', 'unary'], 256, 4),
+  elementwise('fill', 'autograd', 'autograd', 0, 4, 'zeros', [], 256, 4),
+  elementwise('accumulate', 'autograd', 'autograd', 1, 12, 'add', [], 256, 4),
   { name: 'maxpool2d', op: 'maxPool2d', role: 'forward', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'OH', 'OW'],
     invocations: (d) => d.N * d.OH * d.OW * d.C, flops: (d) => 3 * d.N * d.OH * d.OW * d.C, bytes: (d) => 4 * d.N * d.C * (d.H * d.W + 2 * d.OH * d.OW),
     reference: 'maxPool2d', backward: ['maxpool2d_backward'] },
@@ -471,7 +471,7 @@ const ROWS: RowSpec[] = [
     flops: (d) => 1200 * d.N * ssimMap(d), bytes: (d) => 8 * d.N * d.H * d.W * d.C + 4 * d.N * ssimChunks(d), reference: 'ssimPerImage', backward: [] },
   { name: 'ssim_mean', op: 'ssim', role: 'metric', variant: 'only', wg: 256, perInvocation: 0, dims: ['N', 'H', 'W', 'C'],
     invocations: (d) => d.N * 256, workgroups: (d) => d.N, flops: (d) => d.N * ssimChunks(d), bytes: (d) => 4 * d.N * (ssimChunks(d) + 1), reference: 'ssimPerImage', backward: [] },
-  elementwise('adam', 'adam', 'optimizer', 12, 28, 'adamStep'),
+  elementwise('adam', 'adam', 'optimizer', 12, 28, 'adamStep', [], 256, 4),
   elementwise('noise', 'noise', 'data', 60, 8, 'gaussianNoise'),
   elementwise('augment', 'augment', 'data', 20, 20, 'flipRotate'),
 ];

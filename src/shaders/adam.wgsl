@@ -10,24 +10,24 @@
 // 1 - beta1 and 1 - beta2 come from the host too: in float32, 1 - 0.999 is off by 1.3e-5 relative
 // (0.999 is not representable), which moved every step-1 update by that much.
 // Layout: p, g, m, v are `count` floats (parameters packed at 256-byte boundaries; the gaps hold
-// zeros, whose update is exactly zero). Bindings: 0 uniform U, 1 g (read), 2 p (read_write), 3 m (read_write),
+// zeros, whose update is exactly zero), read as vec4 (VEC4: unary.wgsl): count is a multiple of 64. Bindings: 0 uniform U, 1 g (read), 2 p (read_write), 3 m (read_write),
 // 4 v (read_write).
-// Dispatch: ceil(count / WG) workgroups, folded. Cost: ~12 FLOP and 28 bytes per parameter.
+// Dispatch: count / 4 / WG workgroups (rounded up), folded. Cost: ~12 FLOP and 28 bytes per parameter.
 // Backward: none (the optimiser is not differentiated).
 struct U { count: u32, stepSize: f32, vScale: f32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32 }
 
 override WG: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> u: U;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read_write> p: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(1) var<storage, read> g: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> p: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> m: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> v: array<vec4f>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (i >= u.count) { return; }
+  if (i >= u.count / 4u) { return; }
   let gi = g[i];
   let mi = u.beta1 * m[i] + u.oneMinusBeta1 * gi;
   let vi = u.beta2 * v[i] + u.oneMinusBeta2 * gi * gi;

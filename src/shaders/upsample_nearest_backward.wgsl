@@ -1,7 +1,8 @@
 // upsample_nearest_backward: dX of nearest upsampling by F, gather form: each invocation sums the
 // F x F blocks of V channels of one dX pixel.
 //   dx[n,h,w,c] = sum_{i<F} sum_{j<F} dy[n, h*F + i, w*F + j, c]
-//   V = 4 when C % 4 == 0, else 1 (override V), for the reason given in upsample_nearest.wgsl.
+//   V = 4 when C % 4 == 0, else 1 (override V), for the reason given in upsample_nearest.wgsl,
+//   both bound as vec4 as there.
 //   Summed in a fixed row-major order (deterministic; F*F terms, so float32 error <= (F*F-1) ulps
 //   of sum |dy| over the block).
 // Layouts: dx [N,H,W,C], dy [N,H*F,W*F,C], row-major.
@@ -15,8 +16,8 @@ override WG: u32 = 256u;
 override V: u32 = 1u; // channels per invocation: 4 or 1, dividing C (V == 4 folds to one path)
 
 @group(0) @binding(0) var<uniform> u: U;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> dx: array<vec4f>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -31,29 +32,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let corner = nh * u.F * rowStride + w * u.F * u.C + cg * V;
   let dst = i * V;
   if (V == 4u) {
-    // Four channels a load step: a quarter of the loop trips of the scalar path.
+    // Four channels a load step (dst, corner and C are multiples of 4: vec4 indices are / 4).
     var s = vec4f(0.0);
-    var row = corner;
+    let C4 = u.C / 4u;
+    var row = corner / 4u;
     for (var a = 0u; a < u.F; a++) {
       var q = row;
       for (var b = 0u; b < u.F; b++) {
-        s += vec4f(dy[q], dy[q + 1u], dy[q + 2u], dy[q + 3u]);
-        q += u.C;
+        s += dy[q];
+        q += C4;
       }
-      row += rowStride;
+      row += rowStride / 4u;
     }
-    dx[dst] = s.x; dx[dst + 1u] = s.y; dx[dst + 2u] = s.z; dx[dst + 3u] = s.w;
+    dx[i] = s;
   } else {
     var s = 0.0;
     var row = corner;
     for (var a = 0u; a < u.F; a++) {
       var q = row;
       for (var b = 0u; b < u.F; b++) {
-        s += dy[q];
+        s += dy[q / 4u][q % 4u];
         q += u.C;
       }
       row += rowStride;
     }
-    dx[dst] = s;
+    dx[dst / 4u][dst % 4u] = s;
   }
 }

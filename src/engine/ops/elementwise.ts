@@ -3,19 +3,34 @@
  * Kernels: src/shaders/unary.wgsl, binary.wgsl, fill.wgsl, accumulate.wgsl.
  */
 import { record, setGradKernels } from '../autograd.ts';
-import { runtime } from '../runtime.ts';
+import { BindingError } from '../errors.ts';
+import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, assertSameShape, empty } from '../tensor.ts';
 import { BINARY, UNARY } from '../kernels.ts';
 
 /** GPU vs float64 reference: exact up to float32 rounding of one or two operations. */
 export const tolerance = { atol: 1e-6, rtol: 1e-5 };
 
+/**
+ * t's buffer range rounded up to whole vec4s, as the VEC4 kernels bind it (src/shaders/unary.wgsl):
+ * they read the padding floats of the last vec4 but store only the tensor's own. Every tensor's
+ * range starts 256-byte aligned with its buffer (or its parameter slot) rounded up to 256 bytes, so
+ * the rounded range stays inside what the tensor owns.
+ */
+export function vec4View(t: Tensor, op: string): BufferView {
+  const v = t.view(op);
+  const size = Math.ceil(v.size / 16) * 16;
+  if (v.offset % 16 !== 0 || v.offset + size > v.buffer.size) {
+    throw new BindingError(`${op}: tensor ${t} (bytes ${v.offset}..${v.offset + v.size} of a ${v.buffer.size}-byte buffer) cannot be bound as whole vec4s`);
+  }
+  return size === v.size ? v : { buffer: v.buffer, offset: v.offset, size };
+}
 
 function unary(op: keyof typeof UNARY, x: Tensor, alpha = 0): Tensor {
   const y = empty(x.shape);
   runtime().launch('unary', {
     uniforms: { count: x.size, alpha },
-    bindings: { x: x.view(op), y: y.view(op) },
+    bindings: { x: vec4View(x, op), y: vec4View(y, op) },
     dims: { count: x.size },
     constants: { OP: UNARY[op] },
   });
@@ -27,7 +42,7 @@ function binary(op: keyof typeof BINARY, a: Tensor, b: Tensor): Tensor {
   const out = empty(a.shape);
   runtime().launch('binary', {
     uniforms: { count: a.size },
-    bindings: { a: a.view(op), b: b.view(op), out: out.view(op) },
+    bindings: { a: vec4View(a, op), b: vec4View(b, op), out: vec4View(out, op) },
     dims: { count: a.size },
     constants: { OP: BINARY[op] },
   });
@@ -100,13 +115,13 @@ export function fill(shape: readonly number[], value: number): Tensor {
 
 /** Sets every element of t to value (used to zero gradient buffers inside a command stream). */
 export function fillInPlace(t: Tensor, value: number): void {
-  runtime().launch('fill', { uniforms: { count: t.size, value }, bindings: { y: t.view('fill') }, dims: { count: t.size } });
+  runtime().launch('fill', { uniforms: { count: t.size, value }, bindings: { y: vec4View(t, 'fill') }, dims: { count: t.size } });
 }
 
 /** acc += g in place (gradient accumulation). */
 export function accumulate(acc: Tensor, g: Tensor): void {
   assertSameShape('accumulate', acc, g);
-  runtime().launch('accumulate', { uniforms: { count: acc.size }, bindings: { g: g.view('accumulate'), acc: acc.view('accumulate') }, dims: { count: acc.size } });
+  runtime().launch('accumulate', { uniforms: { count: acc.size }, bindings: { g: vec4View(g, 'accumulate'), acc: vec4View(acc, 'accumulate') }, dims: { count: acc.size } });
 }
 
 setGradKernels({ accumulate, clone, fill });

@@ -8,6 +8,7 @@ import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
 import { upsampleV } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
+import { vec4View } from './elementwise.ts';
 import { type Tensor, empty } from '../tensor.ts';
 
 /** GPU vs float64 reference. Forward is an exact copy. Backward sums F*F float32 terms in a fixed
@@ -27,7 +28,7 @@ export function upsampleNearest(x: Tensor, factor: number): Tensor {
   const V = upsampleV({ C });
   runtime().launch('upsample_nearest', {
     uniforms: { count: x.size / V, ...dims },
-    bindings: { x: x.view('upsampleNearest'), y: y.view('upsampleNearest') },
+    bindings: { x: vec4View(x, 'upsampleNearest'), y: vec4View(y, 'upsampleNearest') },
     dims: { N, ...dims },
     constants: { V },
   });
@@ -42,7 +43,7 @@ export function upsampleBackward(dy: Tensor, F: number, xShape: readonly number[
   const V = upsampleV({ C });
   runtime().launch('upsample_nearest_backward', {
     uniforms: { count: dx.size / V, ...dims },
-    bindings: { dy: dy.view('upsampleNearest backward'), dx: dx.view('upsampleNearest backward') },
+    bindings: { dy: vec4View(dy, 'upsampleNearest backward'), dx: vec4View(dx, 'upsampleNearest backward') },
     dims: { N, ...dims },
     constants: { V },
   });
