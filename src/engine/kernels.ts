@@ -428,11 +428,11 @@ function convRows(): RowSpec[] {
       invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => (16 * ((d.KS ?? 1) - 1) + 42) * d.CI * d.CO,
       bytes: (d) => 4 * (16 * (d.KS ?? 1) + 9) * d.CI * d.CO, reference: 'winogradGradOutput' },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
-    { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['count', 'KS'],
-      invocations: (d) => d.count, flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
+    { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V weights (V = sumV: 4 where they divide count)', dims: ['count', 'KS'],
+      invocations: (d) => d.count / sumV(d), flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
     // Each invocation sums one channel over a slice of the M = N*OH*OW rows (KS slices, as dw).
-    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 64, perInvocation: 1, dims: ['M', 'C'],
-      invocations: (d) => (d.KS ?? 1) * d.C, flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
+    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 64, perInvocation: 4, perInvocationText: 'V channels (V = biasV: 4 where they divide C) over a slice of the rows', dims: ['M', 'C'],
+      invocations: (d) => ((d.KS ?? 1) * d.C) / biasV(d), flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
   ];
 }
 
@@ -481,6 +481,10 @@ const ROWS: RowSpec[] = [
  * divide C, else 1.
  */
 export const upsampleV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
+/** Weights each conv2d_backward_filter_sum invocation adds (its override V): 4 where they divide count. */
+export const sumV = (d: Dims) => (d.count % 4 === 0 ? 4 : 1);
+/** Channels each conv2d_bias_grad invocation sums (its override V): 4 where they divide C. */
+export const biasV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
 
 /** SSIM's valid map per image (11x11 windows) and its chunks of 256 values. */
 const ssimMap = (d: Dims) => (d.H - 10) * (d.W - 10) * d.C;

@@ -16,15 +16,20 @@ export const FORMULA_HELPERS: Record<string, string> = {
   ssimChunks: 'cdiv(ssimMap, 256)',
   cdiv: 'ceil(a / b)',
   upsampleV: '4 if C % 4 == 0, else 1',
+  biasV: '4 if C % 4 == 0, else 1',
+  sumV: '4 if count % 4 == 0, else 1',
 };
 
 /**
  * A formula of the table as source text: `(d) => 2 * d.N * d.OH` becomes `2 * N * OH`; helper
  * calls `xBytes(d)` become `xBytes`. Elementwise rows close over a per-element constant, so
- * they read `<value> * count`. (In a minified build the names are the minifier's.)
+ * they read `<value> * count` (or `ceil(count / 4)`, a VEC4 kernel's invocations). (In a minified build the names are the minifier's.)
  */
 export function formulaText(row: KernelRow, f: (d: Dims) => number): string {
-  if (row.dims.length === 1 && row.dims[0] === 'count') return `${f({ count: 1 })} * count`;
+  if (row.dims.length === 1 && row.dims[0] === 'count') {
+    const k = f({ count: 4096 }) / 4096; // per element (the VEC4 kernels' invocations: 1/4)
+    return k > 0 && k < 1 ? `ceil(count / ${1 / k})` : `${k} * count`;
+  }
   let src = f.toString().trim();
   const arrow = /^\(?\s*(\w*)\s*\)?\s*=>\s*/.exec(src);
   if (!arrow) return src;

@@ -8,9 +8,10 @@
  * benchmark, which time one family at a time.
  */
 import { ShapeError } from '../errors.ts';
-import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, baseFamily, familiesFor, pickKernel, winogradTiles } from '../kernels.ts';
+import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, baseFamily, biasV, familiesFor, pickKernel, sumV, winogradTiles } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
+import { vec4View } from './elementwise.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
 import { winogradS2DxFits, winogradTransposeS2 } from './winogradS2.ts';
@@ -343,8 +344,9 @@ export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
   if (part.size !== KS * count) throw new ShapeError(`sumSlicesInto: part has ${part.size} values, not KS=${KS} x ${count}`);
   runtime().launch('conv2d_backward_filter_sum', {
     uniforms: { count, KS },
-    bindings: { part: part.view('conv2d dw'), dw: dw.view('conv2d dw') },
+    bindings: { part: vec4View(part, 'conv2d dw'), dw: vec4View(dw, 'conv2d dw') },
     dims: { count, KS },
+    constants: { V: sumV({ count }) },
   });
 }
 
@@ -360,7 +362,8 @@ export function biasGrad(dz: Tensor): Tensor {
   const db = empty([C]);
   return inSlices(db, KS, (part) => runtime().launch('conv2d_bias_grad', {
     uniforms: { count: KS * C, M, C, rowsPer },
-    bindings: { dz: dz.view('conv2d db'), db: part.view('conv2d db') },
+    bindings: { dz: vec4View(dz, 'conv2d db'), db: vec4View(part, 'conv2d db') },
     dims: { M, C, KS },
+    constants: { V: biasV({ C }) },
   }));
 }
