@@ -334,6 +334,9 @@ describe('kernel selection', () => {
         quad8: run(8, { variant: 'quad' }),
         // window: the forward of a 3x3 stride-1 conv with CO <= 4; tiled for the rest
         window3: run(3, { variant: 'window' }),
+        // window1: one output channel over 4 input channels a step (CI % 4 == 0), forward and dw
+        window1: run(1, { variant: 'window' }),
+        window1ci3: run(1, { variant: 'window' }, 3),
         // winograd: a 3x3 stride-1 conv's forward (CI % 4 == 0, CO % 32 == 0: its four passes) and
         // input gradient (CO % 4 == 0, CI % 32 == 0; here CI = 4: tiled); tiled for the rest
         winograd32: run(32, { variant: 'winograd' }),
@@ -384,6 +387,8 @@ describe('kernel selection', () => {
     expect(r.quad32).toBe('conv2d_tiled_quad conv2d_transpose_tiled conv2d_backward_filter_tiled_quad conv2d_bias_grad');
     expect(r.quad8).toBe(r.tiled4);
     expect(r.window3).toBe('conv2d_window conv2d_transpose_window conv2d_backward_filter_window conv2d_bias_grad');
+    expect(r.window1).toBe('conv2d_window1 conv2d_transpose_window conv2d_backward_filter_window1 conv2d_bias_grad');
+    expect(r.window1ci3).toBe('conv2d_window conv2d_transpose_window conv2d_backward_filter_window conv2d_bias_grad');
     expect(r.winograd32).toBe('conv2d_winograd_weights conv2d_winograd_input conv2d_winograd conv2d_winograd_output conv2d_transpose_tiled conv2d_backward_filter_tiled conv2d_bias_grad');
     expect(r.winograd8).toBe(r.tiled4);
     // winograd4: the same passes at F(4x4, 3x3) (the product pass is conv2d_winograd's, at 36 points).

@@ -128,8 +128,10 @@ describe('the kernel table', () => {
     // window: 3x3 stride 1 only.
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 3, S: 2 }, none)).not.toContain('window');
     expect(familiesFor('conv2d', 'forward', { ...a, CO: 3, KW: 5 }, none)).not.toContain('window');
-    expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 1 }).name).toBe('conv2d_window');
     // One output channel over vec4s of input channels (window1); other CO <= 4, or CI not a multiple of 4: window.
+    expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 1 }).name).toBe('conv2d_window1');
+    expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 1, CI: 6 }).name).toBe('conv2d_window');
+    expect(pickKernel('conv2d', 'forward', 'window', { ...a, CO: 3 }).name).toBe('conv2d_window');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 1 }).name).toBe('conv2d_backward_filter_window1');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 1, CI: 6 }).name).toBe('conv2d_backward_filter_window');
     expect(pickKernel('conv2d', 'weight-grad', 'window', { ...a, CO: 3 }).name).toBe('conv2d_backward_filter_window');
@@ -199,6 +201,7 @@ describe('the kernel table', () => {
   it('window tiles: WINDOW_TILE agrees with the WGSL constants TR, TP, TC and TC4 of the window kernels (and narrow1\'s weight gradient)', () => {
     const konst = (name: string, k: string) => Number(source(name).match(new RegExp(`^const ${k}: u32 = (\\d+)u;`, 'm'))?.[1]);
     expect([konst('conv2d_window', 'TR'), konst('conv2d_window', 'TP')]).toEqual([WINDOW_TILE.R, WINDOW_TILE.P]);
+    expect([konst('conv2d_window1', 'TR'), konst('conv2d_window1', 'TP')]).toEqual([WINDOW_TILE.R, WINDOW_TILE.P]);
     expect(['TR', 'TP', 'TC'].map((k) => konst('conv2d_transpose_window', k))).toEqual([WINDOW_TILE.R, WINDOW_TILE.P, WINDOW_TILE.C]);
     expect(konst('conv2d_backward_filter_window', 'TR')).toBe(WINDOW_TILE.CI);
     expect(4 * konst('conv2d_backward_filter_window1', 'TC4')!).toBe(WINDOW_TILE.CI);

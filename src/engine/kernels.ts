@@ -154,9 +154,9 @@ const quadCo = { text: 'CO % 32 == 0', test: (d: Dims) => d.CO % 32 === 0 };
 // The weight gradient's quad kernel also reads x as vec4 (4 input channels a load).
 const quadDw = { text: 'CO % 32 == 0 && CI % 4 == 0', test: (d: Dims) => d.CO % 32 === 0 && d.CI % 4 === 0 };
 const windowCo = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO <= 4 && d.KH === 3 && d.KW === 3 && d.S === 1 };
-// The window weight gradient: one output channel over vec4s of CI (window1), else vec4s of CO.
-const window1Dw = { text: 'CO == 1 && CI % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO === 1 && d.CI % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
-const windowDw = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1 && (CO > 1 || CI % 4 != 0)', test: (d: Dims) => windowCo.test(d) && !window1Dw.test(d) };
+// The window forward and weight gradient: one output channel over vec4s of CI (window1), else vec4s of CO.
+const window1 = { text: 'CO == 1 && CI % 4 == 0 && KH == 3 && KW == 3 && S == 1', test: (d: Dims) => d.CO === 1 && d.CI % 4 === 0 && d.KH === 3 && d.KW === 3 && d.S === 1 };
+const windowNot1 = { text: 'CO <= 4 && KH == 3 && KW == 3 && S == 1 && (CO > 1 || CI % 4 != 0)', test: (d: Dims) => windowCo.test(d) && !window1.test(d) };
 const quadCi = { text: 'CI % 32 == 0 && CO % 4 == 0', test: (d: Dims) => d.CI % 32 === 0 && d.CO % 4 === 0 };
 // Winograd F(2x2, 3x3): 3x3 stride 1; x in vec4s of CI; the product pass's quads are 4 blocks of 8 of CO.
 const winogradFwd = {
@@ -247,7 +247,7 @@ function convRows(): RowSpec[] {
   const dxBack = (family: Family) => family === 'naive'
     ? ['binary', 'conv2d', 'conv2d_backward_filter', 'conv2d_bias_grad']
     : family === 'quad' ? ['binary', 'conv2d_tiled_quad', ...tiledFwd, 'conv2d_backward_filter_tiled_quad', ...tiledDw]
-      : family === 'window' ? ['binary', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
+      : family === 'window' ? ['binary', 'conv2d_window1', 'conv2d_window', ...tiledFwd, 'conv2d_backward_filter_window1', 'conv2d_backward_filter_window', ...tiledDw]
       : family === 'winograd-s2' ? ['binary', 'conv2d_winograd_s2_weights', ...tiledFwd, ...tiledDw]
       : ['binary', ...(family === 'tiled' || family === 'narrow' ? tiledFwd : [family === 'winograd4' ? 'conv2d_winograd4_weights' : `conv2d_${family}`]), ...tiledDw];
   return [
@@ -275,8 +275,10 @@ function convRows(): RowSpec[] {
     // conv2d_tiled's tiles and dispatch, a quad's 4 channel blocks sharing their x loads.
     { ...fwd, name: 'conv2d_tiled_quad', variant: 'quad', when: quadCo, feature: 'subgroups', wg: 64, perInvocation: 64,
       invocations: (d) => d.N * d.OH * cdiv(d.OW, TILE.conv2d_tiled_quad.P) * cdiv(d.CO, TILE.conv2d_tiled_quad.C), backward: fwdBack('quad') },
-    // One invocation per 4 x 8 block of output pixels (all CO <= 4 channels).
-    { ...fwd, name: 'conv2d_window', variant: 'window', when: windowCo, wg: 64, perInvocation: 128, perInvocationText: '32 pixels (4 rows x 8 columns) x CO channels',
+    // One invocation per 4 x 8 block of output pixels (all CO <= 4 channels; window1: one, over 4 input channels a step).
+    { ...fwd, name: 'conv2d_window1', variant: 'window', when: window1, wg: 64, perInvocation: 32, perInvocationText: '32 pixels (4 rows x 8 columns), one channel',
+      invocations: (d: Dims) => d.N * cdiv(d.OH, WINDOW_TILE.R) * cdiv(d.OW, WINDOW_TILE.P), backward: fwdBack('window') },
+    { ...fwd, name: 'conv2d_window', variant: 'window', when: windowNot1, wg: 64, perInvocation: 128, perInvocationText: '32 pixels (4 rows x 8 columns) x CO channels',
       invocations: (d: Dims) => d.N * cdiv(d.OH, WINDOW_TILE.R) * cdiv(d.OW, WINDOW_TILE.P), backward: fwdBack('window') },
     // 16 matrix products, one per point of the 4x4 Winograd domain (36 of the 6x6 one for
     // winograd4, WM = 4): 8 tiles x 8 channels an invocation. Its row stands for winograd's four
@@ -407,9 +409,9 @@ function convRows(): RowSpec[] {
     // One invocation per tap row kh and 8 input channels (all 3 taps kw, all CO <= 4 channels), per
     // slice of the pixel sum (as tiled).
     // The same for one output channel, 8 input channels as 2 vec4 (all 3 taps), per slice of the pixel sum.
-    { ...dw, name: 'conv2d_backward_filter_window1', variant: 'window', when: window1Dw, wg: 64, perInvocation: 24, perInvocationText: '24 rows of dw (3 taps x 8 input channels), one output channel',
+    { ...dw, name: 'conv2d_backward_filter_window1', variant: 'window', when: window1, wg: 64, perInvocation: 24, perInvocationText: '24 rows of dw (3 taps x 8 input channels), one output channel',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
-    { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowDw, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
+    { ...dw, name: 'conv2d_backward_filter_window', variant: 'window', when: windowNot1, wg: 64, perInvocation: 96, perInvocationText: '24 rows of dw (3 taps x 8 input channels) x CO channels',
       invocations: (d) => (d.KS ?? 1) * 3 * cdiv(d.CI, WINDOW_TILE.CI) },
     // 16 matrix products over the tiles (one per point of the 4x4 domain), 16 x 8 channel pairs an
     // invocation, per slice of the tiles (KS: the split filterGrad chose). Its row stands for

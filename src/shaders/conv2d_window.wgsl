@@ -13,7 +13,8 @@
 //   address and are masked to zero; pixels past OH/OW are computed and not stored, channels past
 //   CO read a clamped weight and are not stored. ACT: 0 none, 1 relu, 2 sigmoid. b skipped when
 //   hasBias = 0 (then any read-only buffer may be bound to it).
-// Requires CO <= 4 && KH == 3 && KW == 3 && S == 1; otherwise conv2d_tiled*.wgsl.
+// Requires CO <= 4 && KH == 3 && KW == 3 && S == 1 && (CO > 1 || CI % 4 != 0); otherwise conv2d_window1.wgsl
+//   (one output channel, 4 input channels a step) or conv2d_tiled*.wgsl.
 // Layouts: x [N,H,W,CI], w [3,3,CI,CO], b [CO], y [N,OH,OW,CO], row-major.
 // Bindings: 0 uniform U, 1 x (read), 2 w (read), 3 b (read), 4 y (read_write).
 // Dispatch: ceil(count / WG) workgroups, count = N*RB*PB with RB = ceil(OH/4) row blocks and

@@ -80,9 +80,10 @@ export function convForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeome
   // With no bias any read-only buffer is bound in its place (w: >= 16 bytes when CO % 4 == 0).
   const bindings = { x: x.view(what), w: w.view(what), b: (b ?? w).view(what), y: y.view(what) };
   if (k.name === 'conv2d_wide') return wideForward(bindings, y, g, b !== null, act);
-  if (k.name === 'conv2d_window') {
-    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.OH, WINDOW_TILE.R), PB: ceilDiv(g.OW, WINDOW_TILE.P) };
-    runtime().launch('conv2d_window', { uniforms: { count: k.invocations({ ...g }), ...uniforms }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
+  if (k.name === 'conv2d_window' || k.name === 'conv2d_window1') {
+    const uniforms = { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, hasBias: b ? 1 : 0, RB: ceilDiv(g.OH, WINDOW_TILE.R), PB: ceilDiv(g.OW, WINDOW_TILE.P) };
+    const co: Record<string, number> = k.name === 'conv2d_window' ? { CO: g.CO } : {}; // window1: CO == 1
+    runtime().launch(k.name, { uniforms: { count: k.invocations({ ...g }), ...uniforms, ...co }, bindings, dims: { ...g }, constants: { ACT: ACT[act] } });
     return y;
   }
   if (k.name === 'conv2d_narrow1') {
