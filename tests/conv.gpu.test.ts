@@ -301,6 +301,46 @@ describe('golden cases (hand-computed)', () => {
   });
 });
 
+describe('weight and bias gradients added into a gradient that exists', () => {
+  it('a second backward doubles dw and db exactly (split sums add in place; whole ones through accumulate)', async () => {
+    const r = await page().evaluate(async () => {
+      const e = window.engine;
+      const rt = e.runtime();
+      const out: Record<string, { same: boolean; ran: string }> = {};
+      // 2 x 40 x 40 pixels: the tiled weight gradient and the bias gradient are split in slices
+      // (conv2d_backward_filter_sum); naive and winograd write theirs whole.
+      for (const [name, op, ci, co, variant] of [
+        ['tiled', 'conv2d', 8, 8, 'tiled'], ['window1', 'conv2d', 8, 1, 'window'], ['naive', 'conv2d', 4, 4, 'naive'],
+        ['winograd', 'conv2d', 8, 32, 'winograd'], ['transpose', 'conv2dTranspose', 8, 4, 'tiled'],
+      ] as const) {
+        let s = 1;
+        const rnd = (n: number) => Float32Array.from({ length: n }, () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 - 0.5; });
+        const x = e.tensor(rnd(2 * 40 * 40 * ci), [2, 40, 40, ci]);
+        const w = e.requireGrad(e.tensor(rnd(9 * ci * co), op === 'conv2d' ? [3, 3, ci, co] : [3, 3, co, ci]));
+        const b = e.requireGrad(e.tensor(rnd(co), [co]));
+        const dy = e.tensor(rnd(2 * 40 * 40 * co), [2, 40, 40, co]);
+        const grads: number[][] = [];
+        const ran: string[] = [];
+        for (let k = 0; k < 2; k++) {
+          const y = op === 'conv2d' ? e.conv2d(x, w, b, { variant }) : e.conv2dTranspose(x, w, b, { variant });
+          rt.onDispatch = (n) => { if (k === 1) ran.push(n); };
+          e.backward(y, dy);
+          rt.onDispatch = null;
+          grads.push([...(await w.grad!.read()), ...(await b.grad!.read())]);
+          y.dispose();
+        }
+        out[name] = { same: grads[1].every((v, i) => v === 2 * grads[0][i]) && grads[0].some((v) => v !== 0), ran: ran.join(' ') };
+      }
+      return out;
+    });
+    for (const [name, v] of Object.entries(r)) expect(v.same, `${name}: ${v.ran}`).toBe(true);
+    // Split sums add in place: no accumulate pass after them; whole gradients keep theirs.
+    expect(r.tiled.ran).toMatch(/conv2d_backward_filter_sum.*conv2d_bias_grad conv2d_backward_filter_sum$/);
+    expect(r.tiled.ran).not.toContain('accumulate');
+    expect(r.naive.ran).toContain('accumulate');
+  });
+});
+
 describe('kernel selection', () => {
   it('the variant option and setConvVariant pick the kernels; CO % 4 picks vec4 or scalar tiled kernels', async () => {
     const r = await page().evaluate(async () => {

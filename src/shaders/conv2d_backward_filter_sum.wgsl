@@ -6,6 +6,9 @@
 //   (deterministic).
 // V = 4 when count % 4 == 0, else 1 (override V): an invocation adds V neighbouring weights, bound
 //   as vec4 (VEC4: unary.wgsl; V == 1 reads and writes single components). Same sums per weight.
+// ACC: dw += the sum (dw[i] + sum, as autograd's accumulate.wgsl would add it): the gradient goes
+//   straight into a parameter's gradient buffer, where it would otherwise be written to a new
+//   tensor and added there in a pass of its own (src/engine/ops/convLaunch.ts inSlices).
 // Layouts: part [KS, count], dw [count].
 // Bindings: 0 uniform U, 1 part (read), 2 dw (read_write). Dispatch: ceil(count / V / WG), folded.
 // Cost: (KS - 1) * count FLOP, 4 * (KS + 1) * count bytes.
@@ -14,6 +17,7 @@ struct U { count: u32, KS: u32 }
 
 override WG: u32 = 256u;
 override V: u32 = 1u; // weights per invocation: 4 or 1, dividing count (V == 4 folds to one path)
+override ACC: bool = false;
 
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read> part: array<vec4f>;
@@ -44,5 +48,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     j += n;
   }
   let r = (a0 + a1) + (a2 + a3);
-  if (V == 4u) { dw[i] = r; } else { dw[i / 4u][i % 4u] = r.x; }
+  if (V == 4u) {
+    if (ACC) { dw[i] = dw[i] + r; } else { dw[i] = r; }
+  } else {
+    if (ACC) { dw[i / 4u][i % 4u] = dw[i / 4u][i % 4u] + r.x; } else { dw[i / 4u][i % 4u] = r.x; }
+  }
 }

@@ -25,7 +25,7 @@ import type { Tensor } from '../tensor.ts';
 import type { InputPair } from './winograd.ts';
 import { activationBackward } from './elementwise.ts';
 import { FAMILIES, type Family } from '../kernels.ts';
-import { biasGrad, convForward, convTranspose, filterGrad, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
+import { biasGradInto, convForward, convTranspose, filterGradInto, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin
@@ -157,6 +157,15 @@ function checkArgs(op: string, x: Tensor, w: Tensor, b: Tensor | null, opts: Con
  */
 const reluOutputs = new WeakSet<Tensor>();
 
+/**
+ * Where a weight or bias gradient goes: a leaf's gradient buffer (a parameter's, which autograd
+ * would add it into), so the split sum adds it there itself (filterGradInto, biasGradInto) and the
+ * rule returns null for it; else null, and autograd stores or adds the tensor the rule returns.
+ */
+function leafGrad(t: Tensor): Tensor | null {
+  return !t.node && t.grad && !t.grad.disposed ? t.grad : null;
+}
+
 /** The gradient at z = act(pre), given dy and y = z: dy itself where dy is already masked by y. */
 function preActivationGrad(act: ConvActivation, dy: Tensor, y: Tensor): Tensor {
   if (act === 'none' || (act === 'relu' && gradMarks.get(dy) === y)) return dy;
@@ -194,8 +203,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions
   return record(y, op, [x, w, b], (dy) => {
     const dz = preActivationGrad(act, dy, y);
     const dx = x.requiresGrad ? inputGrad(x, dz, w, g, variant) : null;
-    const dw = w.requiresGrad ? filterGrad(x, dz, g, variant, v) : null;
-    const db = b?.requiresGrad ? biasGrad(dz) : null;
+    const dw = w.requiresGrad ? filterGradInto(x, dz, g, variant, v, leafGrad(w)) : null;
+    const db = b?.requiresGrad ? biasGradInto(dz, leafGrad(b)) : null;
     if (dz !== dy) dz.dispose();
     return [dx, dw, db];
   }, () => { v?.v.dispose(); v = null; });
@@ -220,8 +229,8 @@ export function conv2dTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Co
   return record(y, op, [x, w, b], (dy) => {
     const dz = preActivationGrad(act, dy, y);
     const dx = x.requiresGrad ? convForward(dz, w, null, g, 'none', variant) : null;
-    const dw = w.requiresGrad ? filterGrad(dz, x, g, variant) : null;
-    const db = b?.requiresGrad ? biasGrad(dz) : null;
+    const dw = w.requiresGrad ? filterGradInto(dz, x, g, variant, null, leafGrad(w)) : null;
+    const db = b?.requiresGrad ? biasGradInto(dz, leafGrad(b)) : null;
     if (dz !== dy) dz.dispose();
     return [dx, dw, db];
   });

@@ -11,7 +11,7 @@ import { ShapeError } from '../errors.ts';
 import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, baseFamily, biasV, familiesFor, pickKernel, sumV, winogradTiles } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
-import { vec4View } from './elementwise.ts';
+import { accumulate, vec4View } from './elementwise.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
 import { winogradS2DxFits, winogradTransposeS2 } from './winogradS2.ts';
@@ -235,18 +235,34 @@ export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: num
  * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
  */
 export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: InputPair | null = null): Tensor {
-  const dw = empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
-  const what = 'conv2d dw';
+  return filterGradInto(x, dz, g, variant, saved, null)!;
+}
+
+/**
+ * filterGrad, added into `into` (a parameter's gradient, [KH, KW, CI, CO]) when given: then it
+ * returns null, and a split-K weight gradient's last pass adds its sum there (inSlices), sparing
+ * the new tensor and autograd's accumulate pass.
+ */
+export function filterGradInto(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: InputPair | null, into: Tensor | null): Tensor | null {
+  const dw = into ?? empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
+  const acc = into !== null;
   const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
-  if (k.name === 'conv2d_backward_filter_wide') return wideFilterGrad(x, dz, dw, g);
-  if (k.name === 'conv2d_backward_filter_window') return windowFilterGrad(x, dz, dw, g, k);
-  if (k.name === 'conv2d_backward_filter_window1' || k.name === 'conv2d_backward_filter_narrow1') return slidingFilterGrad(x, dz, dw, g, k);
-  if (k.variant === 'winograd') return winogradFilterGrad(x, dz, dw, g, winogradFilterSplit(g), saved);
+  if (k.name === 'conv2d_backward_filter_wide') wideFilterGrad(x, dz, dw, g, acc);
+  else if (k.name === 'conv2d_backward_filter_window') windowFilterGrad(x, dz, dw, g, k, acc);
+  else if (k.name === 'conv2d_backward_filter_window1' || k.name === 'conv2d_backward_filter_narrow1') slidingFilterGrad(x, dz, dw, g, k, acc);
+  else if (k.variant === 'winograd') whole(dw, acc, (out) => winogradFilterGrad(x, dz, out, g, winogradFilterSplit(g), saved));
+  else tiledFilterGrad(x, dz, dw, g, k, acc);
+  return acc ? null : dw;
+}
+
+/** The weight gradient by the naive kernel, or the tiled ones split-K (filterGradSplit) with conv2d_backward_filter_sum adding the slices. */
+function tiledFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): void {
+  const what = 'conv2d dw';
   if (k.variant === 'naive') {
     const { KH: _kh, ...geo } = geomUniforms(g);
     const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
-    runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: dw.view(what) }, dims: { ...g } });
-    return dw;
+    whole(dw, acc, (out) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: out.view(what) }, dims: { ...g } }));
+    return;
   }
   const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow' | 'conv2d_backward_filter_tiled_quad'];
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
@@ -255,7 +271,7 @@ export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: Conv
   // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
   const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
   const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
-  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+  inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
 }
 
 /**
@@ -284,21 +300,21 @@ export function wideFilterSplit(g: ConvGeometry): { KS: number; MPER: number } {
 }
 
 /** The weight gradient by conv2d_backward_filter_wide, split-K (wideFilterSplit) with conv2d_backward_filter_sum adding the slices. */
-function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry): Tensor {
+function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, acc: boolean): Tensor {
   const what = 'conv2d dw';
   const { KS, MPER } = wideFilterSplit(g);
   const K = g.KH * g.KW * g.CI;
   const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
-  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
 }
 
 /** The weight gradient by conv2d_backward_filter_window, split-K as the tiled kernels (filterGradSplit). */
-function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
+function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): Tensor {
   const what = 'conv2d dw';
   const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
   const slice = g.KH * g.KW * g.CI * g.CO;
   const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, WINDOW_TILE.CI), KS, rowsPer, slice };
-  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
 }
 
 /**
@@ -316,38 +332,48 @@ export function slidingSplit(g: ConvGeometry, perSlice: number): { KS: number; r
 }
 
 /** The weight gradient by conv2d_backward_filter_window1 (CO = 1) or _narrow1 (CI = 1), split-K (slidingSplit). */
-function slidingFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow): Tensor {
+function slidingFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): Tensor {
   const what = 'conv2d dw';
   const { KS, rowsPer } = slidingSplit(g, k.invocations({ ...g }));
   // The side with channels: WINDOW_TILE.CI of them per invocation.
   const channels: Record<string, number> = k.name === 'conv2d_backward_filter_window1' ? { CI4: g.CI / 4, IB: ceilDiv(g.CI, WINDOW_TILE.CI) } : { CO4: g.CO / 4, CB: ceilDiv(g.CO, WINDOW_TILE.CI) };
   const uniforms = { count: k.invocations({ ...g, KS }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, ...channels, rows: g.N * g.OH, rowsPer, slice: (9 * g.CI * g.CO) / 4 };
-  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }));
+  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
 }
 
 /**
  * A split-K launch into `out`: `launch` writes KS slices of partial sums into the tensor it is given
  * ([KS, ...out.shape]; out itself when KS = 1), then conv2d_backward_filter_sum adds them into out.
+ * With acc the sum is added to what out holds (a parameter's gradient; KS = 1: through whole()).
  */
-function inSlices(out: Tensor, KS: number, launch: (part: Tensor) => void): Tensor {
-  const part = KS > 1 ? empty([KS, ...out.shape]) : out;
+function inSlices(out: Tensor, KS: number, launch: (part: Tensor) => void, acc = false): Tensor {
+  if (KS === 1) return whole(out, acc, launch);
+  const part = empty([KS, ...out.shape]);
   launch(part);
-  if (KS > 1) {
-    sumSlicesInto(part, out, KS);
-    part.dispose(); // safe with the pending sum dispatch: later commands run after it
-  }
+  sumSlicesInto(part, out, KS, acc);
+  part.dispose(); // safe with the pending sum dispatch: later commands run after it
   return out;
 }
 
-/** dw = the sum of part's KS slices (part [KS, ...dw.shape]): conv2d_backward_filter_sum. */
-export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
+/** `launch` writes out, or with acc a new tensor that accumulate.wgsl then adds into out. */
+function whole(out: Tensor, acc: boolean, launch: (t: Tensor) => void): Tensor {
+  if (!acc) { launch(out); return out; }
+  const t = empty(out.shape);
+  launch(t);
+  accumulate(out, t);
+  t.dispose();
+  return out;
+}
+
+/** dw = the sum of part's KS slices (part [KS, ...dw.shape]), or with acc dw += it: conv2d_backward_filter_sum. */
+export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number, acc = false): void {
   const count = dw.size;
   if (part.size !== KS * count) throw new ShapeError(`sumSlicesInto: part has ${part.size} values, not KS=${KS} x ${count}`);
   runtime().launch('conv2d_backward_filter_sum', {
     uniforms: { count, KS },
     bindings: { part: vec4View(part, 'conv2d dw'), dw: vec4View(dw, 'conv2d dw') },
     dims: { count, KS },
-    constants: { V: sumV({ count }) },
+    constants: { V: sumV({ count }), ACC: acc ? 1 : 0 },
   });
 }
 
@@ -357,14 +383,20 @@ export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number): void {
  * conv2d_backward_filter_sum adds.
  */
 export function biasGrad(dz: Tensor): Tensor {
+  return biasGradInto(dz, null)!;
+}
+
+/** biasGrad, added into `into` (a parameter's gradient, [C]) when given, and then null (as filterGradInto). */
+export function biasGradInto(dz: Tensor, into: Tensor | null): Tensor | null {
   const C = dz.shape[dz.shape.length - 1];
   const M = dz.size / C;
   const { KS, rowsPer } = splitRows(M, Math.floor(M / BIAS_MIN_ROWS), C);
-  const db = empty([C]);
-  return inSlices(db, KS, (part) => runtime().launch('conv2d_bias_grad', {
+  const db = into ?? empty([C]);
+  inSlices(db, KS, (part) => runtime().launch('conv2d_bias_grad', {
     uniforms: { count: KS * C, M, C, rowsPer },
     bindings: { dz: vec4View(dz, 'conv2d db'), db: vec4View(part, 'conv2d db') },
     dims: { M, C, KS },
     constants: { V: biasV({ C }) },
-  }));
+  }), into !== null);
+  return into ? null : db;
 }
