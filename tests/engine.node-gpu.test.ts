@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { KERNELS } from '../src/engine/kernels.ts';
 import { Adam, add, backward, conv2d, convTolerance, noGrad, requireGrad, runtime, tensor, Rng } from '../src/engine/index.ts';
-import { filterGrad, sharesWinogradInput } from '../src/engine/ops/convLaunch.ts';
+import { filterGrad } from '../src/engine/ops/convGrad.ts';
+import { sharesWinogradInput } from '../src/engine/ops/convLaunch.ts';
 import { clearTuned, currentAdapterKey, setTuned, shapeKey, tunedChoices } from '../src/engine/tuning.ts';
 import { checkKernel } from '../src/lab/check.ts';
 import { smallDims } from '../src/lab/shapes.ts';

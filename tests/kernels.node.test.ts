@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reflectKernel } from '../src/engine/kernel.ts';
-import { filterGradSplit, slidingSplit } from '../src/engine/ops/convLaunch.ts';
+import { filterGradSplit, slidingSplit } from '../src/engine/ops/convGrad.ts';
 import { CODE_TABLES, DERIVED, KERNELS, SHARED_TILE, TILE, WIDE_FILTER_TILE, WINDOW_TILE, WINOGRAD_TILE, familiesFor, hasConvGeometry, pickKernel, wgslCodeName } from '../src/engine/kernels.ts';
 import * as reference from '../src/engine/reference.ts';
 import * as referenceData from '../src/engine/referenceData.ts';

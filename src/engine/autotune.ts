@@ -23,7 +23,8 @@
  */
 import { type Family, type Role, familiesFor } from './kernels.ts';
 import { type ConvGeometry, tolerance } from './ops/conv2d.ts';
-import { convForward, convTranspose, filterGrad } from './ops/convLaunch.ts';
+import { filterGrad } from './ops/convGrad.ts';
+import { convForward, convTranspose } from './ops/convLaunch.ts';
 import { Rng, randomUniform } from './random.ts';
 import { type Tensor, tensor } from './tensor.ts';
 import { runtime } from './runtime.ts';

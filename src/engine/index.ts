@@ -15,7 +15,8 @@ export { ParameterStore, Adam, checkAdam, type ParamSpec, type AdamOptions } fro
 export { maxPool2d, poolOutSize, type PoolPadding, tolerance as poolTolerance } from './ops/pool.ts';
 export { upsampleNearest, tolerance as upsampleTolerance } from './ops/upsample.ts';
 export { mseLoss, maeLoss, msePerImage, maePerImage, psnrPerImage, reduceMean, type ReduceKind, tolerance as lossTolerance, psnrTolerance } from './ops/loss.ts';
-export { convForward, convTranspose, filterGrad, biasGrad, wideSplit, wideFilterSplit } from './ops/convLaunch.ts';
+export { convForward, convTranspose, wideSplit } from './ops/convLaunch.ts';
+export { filterGrad, biasGrad, wideFilterSplit } from './ops/convGrad.ts';
 export { conv2d, conv2dTranspose, setConvVariant, getConvVariant, convOutputSize, convTransposeOutputSize, type ConvOptions, type ConvGeometry, type ConvVariant, type ConvPadding, type ConvActivation, tolerance as convTolerance } from './ops/conv2d.ts';
 export * from './ops/noise.ts';
 export * from './ops/augment.ts';

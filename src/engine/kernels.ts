@@ -220,6 +220,7 @@ export const WINOGRAD_TILE = { P: 8, P16: 16, C: 8, R: 16 } as const;
 type RowSpec = Omit<KernelRow, 'workgroups' | 'launcher'> & { workgroups?(d: Dims): number; launcher?: string };
 
 const CONV = 'src/engine/ops/convLaunch.ts';
+const CONV_GRAD = 'src/engine/ops/convGrad.ts';
 const WINOGRAD = 'src/engine/ops/winograd.ts';
 const WINOGRAD_S2 = 'src/engine/ops/winogradS2.ts';
 const LAUNCHERS: Record<string, string> = {
@@ -231,7 +232,7 @@ const LAUNCHERS: Record<string, string> = {
 function convRows(): RowSpec[] {
   const fwd = { op: 'conv2d', role: 'forward' as const, dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + wBytes(d) + 4 * d.CO + yBytes(d), reference: 'conv2d' };
   const dx = { op: 'conv2d', role: 'input-grad' as const, alsoServes: 'conv2dTranspose forward', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => yBytes(d) + wBytes(d) + xBytes(d), reference: 'conv2dTranspose' };
-  const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
+  const dw = { op: 'conv2d', role: 'weight-grad' as const, alsoServes: 'conv2dTranspose weight gradient', launcher: CONV_GRAD, dims: CONV_DIMS, flops: convFlops, bytes: (d: Dims) => xBytes(d) + yBytes(d) + wBytes(d), reference: 'conv2dBackward', backward: [] };
   // A family's backward: dx and dw of its own family (the shared family's dw is the tiled one;
   // wide and narrow have neither and use the tiled ones; quad's and window's fall back to tiled
   // where their conditions fail).
@@ -430,10 +431,10 @@ function convRows(): RowSpec[] {
       invocations: (d) => d.CI * cdiv(d.CO, 4), flops: (d) => (16 * ((d.KS ?? 1) - 1) + 42) * d.CI * d.CO,
       bytes: (d) => 4 * (16 * (d.KS ?? 1) + 9) * d.CI * d.CO, reference: 'winogradGradOutput' },
     // The split's second pass: count = KH*KW*CI*CO weights, each the sum of its KS slices.
-    { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V weights (V = sumV: 4 where they divide count)', dims: ['count', 'KS'],
+    { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', launcher: CONV_GRAD, wg: 256, perInvocation: 4, perInvocationText: 'V weights (V = sumV: 4 where they divide count)', dims: ['count', 'KS'],
       invocations: (d) => d.count / sumV(d), flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
     // Each invocation sums one channel over a slice of the M = N*OH*OW rows (KS slices, as dw).
-    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', wg: 64, perInvocation: 4, perInvocationText: 'V channels (V = biasV: 4 where they divide C) over a slice of the rows', dims: ['M', 'C'],
+    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', launcher: CONV_GRAD, wg: 64, perInvocation: 4, perInvocationText: 'V channels (V = biasV: 4 where they divide C) over a slice of the rows', dims: ['M', 'C'],
       invocations: (d) => ((d.KS ?? 1) * d.C) / biasV(d), flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
   ];
 }

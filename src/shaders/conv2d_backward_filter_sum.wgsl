@@ -8,7 +8,7 @@
 //   as vec4 (VEC4: unary.wgsl; V == 1 reads and writes single components). Same sums per weight.
 // ACC: dw += the sum (dw[i] + sum, as autograd's accumulate.wgsl would add it): the gradient goes
 //   straight into a parameter's gradient buffer, where it would otherwise be written to a new
-//   tensor and added there in a pass of its own (src/engine/ops/convLaunch.ts inSlices).
+//   tensor and added there in a pass of its own (src/engine/ops/convGrad.ts inSlices).
 // Layouts: part [KS, count], dw [count].
 // Bindings: 0 uniform U, 1 part (read), 2 dw (read_write). Dispatch: ceil(count / V / WG), folded.
 // Cost: (KS - 1) * count FLOP, 4 * (KS + 1) * count bytes.

@@ -11,7 +11,7 @@
 //   in the padding read a clamped address and are masked to zero.
 // Split-K: the N*OH rows of pixels in KS slices of rowsPer; slice s writes dw[s*slice ..] and
 //   conv2d_backward_filter_sum.wgsl adds the slices (KS = 1: none). Its slices are short (a few
-//   hundred pixels, src/engine/ops/convLaunch.ts): a slice writes only 9*CI floats, and a CPU adapter
+//   hundred pixels, src/engine/ops/convGrad.ts): a slice writes only 9*CI floats, and a CPU adapter
 //   needs several workgroups of them to keep its cores busy.
 // Requires CO == 1 && CI % 4 == 0 && KH == 3 && KW == 3 && S == 1; otherwise conv2d_backward_filter_window.wgsl.
 // Layouts: x [N,H,W,CI/4] vec4, dz [N,OH,OW] (CO = 1), dw [KS,3,3,CI/4] vec4, row-major.

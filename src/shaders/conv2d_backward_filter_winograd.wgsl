@@ -16,7 +16,7 @@
 //   broadcasts fed 16: 20-25% slower on SwiftShader). Where CI % 16 == 8, the last block's upper
 //   half reads zeros and stores nothing.
 // Precision: float32; each slice sums tilesPer products per point (split-K as the tiled weight
-//   gradient, src/engine/ops/convLaunch.ts), the slices are added in order.
+//   gradient, src/engine/ops/convGrad.ts), the slices are added in order.
 // Requires the subgroups feature and KH == 3 && KW == 3 && S == 1 && CI % 8 == 0 && CO % 32 == 0; otherwise another family.
 // Layouts: v [P,T,CI/4] vec4 (T = N*ceil(OH/m)*ceil(OW/m) tiles, m = 2) from vec4 V0 of its binding
 //   (0, or past the V4 that conv2d_winograd4_input_pair.wgsl wrote before it), yw [P,T,CO/4] vec4,

@@ -15,7 +15,8 @@
  * except where a relu's is already done: a later conv's Winograd input gradient for y zeroes it
  * where y <= 0 in its output pass (MASK) and marks it (gradMarks, src/engine/autograd.ts).
  *
- * The four launches and their split-K passes are in src/engine/ops/convLaunch.ts (the Winograd
+ * The forward and input-gradient launches are in src/engine/ops/convLaunch.ts, the weight and bias
+ * gradients' with their split-K passes in src/engine/ops/convGrad.ts (the Winograd
  * passes in src/engine/ops/winograd.ts). Kernels: src/shaders/conv2d*.wgsl, one file per family and
  * role (naive, tiled, shared, wide, narrow, quad, window, winograd, winograd4); which one runs, its dispatch, FLOPs and bytes: the rows of src/engine/kernels.ts.
  */
@@ -25,7 +26,8 @@ import type { Tensor } from '../tensor.ts';
 import type { InputPair } from './winograd.ts';
 import { activationBackward } from './elementwise.ts';
 import { FAMILIES, type Family } from '../kernels.ts';
-import { biasGradInto, convForward, convTranspose, filterGradInto, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
+import { biasGradInto, filterGradInto } from './convGrad.ts';
+import { convForward, convTranspose, masksInputGrad, sharesWinogradInput } from './convLaunch.ts';
 
 /**
  * GPU vs float64 reference. Each output (and each dx element) is a float32 sum of K = KH*KW*Cin

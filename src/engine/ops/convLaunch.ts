@@ -1,29 +1,28 @@
 /**
  * The conv kernels' launches: for a conv geometry (src/engine/ops/conv2d.ts ConvGeometry), the
  * forward conv (convForward), its adjoint (convTranspose: conv2d's input gradient and Keras
- * Conv2DTranspose's forward), the weight gradient (filterGrad) and the bias gradient (biasGrad).
+ * Conv2DTranspose's forward); the weight and bias gradients' launches are in src/engine/ops/convGrad.ts.
  * Each picks the kernel of the family asked for (or the autotuner's choice under 'auto') from the
  * kernel table (src/engine/kernels.ts), sets its uniforms and dispatch, and runs the split-K second
  * passes. The ops in src/engine/ops/conv2d.ts call these; so do the autotuner, the lab and the
  * benchmark, which time one family at a time.
  */
 import { ShapeError } from '../errors.ts';
-import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WIDE_FILTER_TILE, WINDOW_TILE, baseFamily, biasV, familiesFor, pickKernel, sumV, winogradTiles } from '../kernels.ts';
+import { ACT, DERIVED, type Family, KERNELS, type KernelRow, type Role, SHARED_TILE, type SharedKernel, TILE, WINDOW_TILE, baseFamily, familiesFor, pickKernel } from '../kernels.ts';
 import { type BufferView, runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
-import { accumulate, vec4View } from './elementwise.ts';
 import { chosenFamily } from '../tuning.ts';
 import type { ConvActivation, ConvGeometry, ConvVariant } from './conv2d.ts';
 import { winogradS2DxFits, winogradTransposeS2 } from './winogradS2.ts';
-import { type InputPair, type WinogradProduct, isWinograd, winogradDims, winogradFilterGrad, winogradForward, winogradPairFits, winogradRoleFits, winogradTranspose } from './winograd.ts';
+import { type InputPair, type WinogradProduct, isWinograd, winogradForward, winogradPairFits, winogradRoleFits, winogradTranspose } from './winograd.ts';
 
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+export const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 /**
  * The family that runs a role at g: the variant named, or for 'auto' the autotuner's choice, at this
  * size or a near one (src/engine/tuning.ts chosenFamily; tiled where it has none); a family without a kernel for the role (shared dw) falls back to tiled, and
  * so do winograd and winograd4 where their scratch would not fit the device's largest binding.
  */
-function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
+export function family(v: ConvVariant, role: Role, g: ConvGeometry): Family {
   const f = v === 'auto' ? (chosenFamily(role, { ...g }) ?? 'tiled') : v;
   const base = baseFamily(f);
   if (isWinograd(base) && !(role === 'input-grad' && base === 'winograd-s2' ? winogradS2DxFits(g) : winogradRoleFits(g, base, role))) return 'tiled';
@@ -53,7 +52,7 @@ export function sharesWinogradInput(variant: ConvVariant, g: ConvGeometry): bool
   return f === 'winograd' || winogradPairFits(g);
 }
 
-function geomUniforms(g: ConvGeometry) {
+export function geomUniforms(g: ConvGeometry) {
   return { H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, S: g.S, PT: g.PT, PL: g.PL };
 }
 
@@ -61,7 +60,7 @@ function geomUniforms(g: ConvGeometry) {
  * The output channel count of the naive and register-tiled kernels (those launched with it): as
  * scalars for the naive and `_scalar` kernels, as vec4 groups for the others (CO % 4 == 0).
  */
-function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> {
+export function channelUniforms(k: KernelRow, g: ConvGeometry): Record<string, number> {
   return k.variant === 'naive' || k.name.endsWith('_scalar') ? { CO: g.CO } : { CO4: g.CO / 4 };
 }
 
@@ -197,206 +196,17 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
 }
 
 /**
- * Split-K for the weight gradient. Its output (KH*KW*CI*CO weights, a few hundred invocations of
- * 64) is small and its sum (N*OH*OW pixels) long, so the tiled kernels cut the sum into KS slices:
- * enough to reach SPLIT_TARGET invocations, while each slice keeps at least SPLIT_MIN_PIXELS pixels
- * (its partial dw costs a write and a read of KH*KW*CI*CO floats, small against that work).
- * Shorter serial sums are also more accurate in float32. The target was measured on an H200
- * (bench/results/kernels-h200-split65536.json): 65536 rather than 16384 took DnCNN's batch-128 dw
- * from 29 to 114 slices and 3.15 to 0.89 ms. At the presets' batch 8-16 shapes the minimum slice
- * binds first under either target, so those (and a CPU adapter's runs) split as before.
+ * How many invocations a split-K pass aims for (wideSplit here; the weight and bias gradients'
+ * splits in src/engine/ops/convGrad.ts, which says how it was measured).
  */
-const SPLIT_TARGET = 65536;
-const SPLIT_MIN_PIXELS = 1024;
-
-/** Rows each bias-gradient slice sums at least: a slice writes one float per channel. */
-const BIAS_MIN_ROWS = 256;
+export const SPLIT_TARGET = 65536;
 
 /**
  * `rows` cut into KS slices of rowsPer rows, none empty: enough slices for SPLIT_TARGET
  * invocations at `perSlice` invocations each, at most `maxSlices` (and at least one).
  */
-function splitRows(rows: number, maxSlices: number, perSlice: number): { KS: number; rowsPer: number } {
+export function splitRows(rows: number, maxSlices: number, perSlice: number): { KS: number; rowsPer: number } {
   const want = Math.max(1, Math.min(maxSlices, Math.ceil(SPLIT_TARGET / perSlice)));
   const rowsPer = ceilDiv(rows, want);
   return { KS: ceilDiv(rows, rowsPer), rowsPer };
-}
-
-/** The slices of the weight gradient's pixel sum: KS slices of rowsPer (n, oh) rows each. */
-export function filterGradSplit(g: ConvGeometry, invocations: number): { KS: number; rowsPer: number } {
-  const rows = g.N * g.OH;
-  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / SPLIT_MIN_PIXELS)), invocations);
-}
-
-/**
- * The conv's weight gradient: x [N,H,W,CI], dz [N,OH,OW,CO] -> dw [KH,KW,CI,CO].
- * Tiled: conv2d_backward_filter_tiled (vec4 over CO) when CO % 4 == 0, else the scalar one (narrow:
- * conv2d_backward_filter_narrow, rows of several taps when CI <= 4), split
- * in KS slices (filterGradSplit) whose partial sums conv2d_backward_filter_sum adds.
- */
-export function filterGrad(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: InputPair | null = null): Tensor {
-  return filterGradInto(x, dz, g, variant, saved, null)!;
-}
-
-/**
- * filterGrad, added into `into` (a parameter's gradient, [KH, KW, CI, CO]) when given: then it
- * returns null, and a split-K weight gradient's last pass adds its sum there (inSlices), sparing
- * the new tensor and autograd's accumulate pass.
- */
-export function filterGradInto(x: Tensor, dz: Tensor, g: ConvGeometry, variant: ConvVariant, saved: InputPair | null, into: Tensor | null): Tensor | null {
-  const dw = into ?? empty([g.KH, g.KW, g.CI, g.CO]); // [KH, KW, CI, CO]
-  const acc = into !== null;
-  const k = pickKernel('conv2d', 'weight-grad', family(variant, 'weight-grad', g), { ...g });
-  if (k.name === 'conv2d_backward_filter_wide') wideFilterGrad(x, dz, dw, g, acc);
-  else if (k.name === 'conv2d_backward_filter_window') windowFilterGrad(x, dz, dw, g, k, acc);
-  else if (k.name === 'conv2d_backward_filter_window1' || k.name === 'conv2d_backward_filter_narrow1') slidingFilterGrad(x, dz, dw, g, k, acc);
-  else if (k.variant === 'winograd') whole(dw, acc, (out) => winogradFilterGrad(x, dz, out, g, winogradFilterSplit(g), saved));
-  else tiledFilterGrad(x, dz, dw, g, k, acc);
-  return acc ? null : dw;
-}
-
-/** The weight gradient by the naive kernel, or the tiled ones split-K (filterGradSplit) with conv2d_backward_filter_sum adding the slices. */
-function tiledFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): void {
-  const what = 'conv2d dw';
-  if (k.variant === 'naive') {
-    const { KH: _kh, ...geo } = geomUniforms(g);
-    const uniforms = { count: k.invocations({ ...g }), N: g.N, ...geo, ...channelUniforms(k, g) };
-    whole(dw, acc, (out) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: out.view(what) }, dims: { ...g } }));
-    return;
-  }
-  const t = TILE[k.name as 'conv2d_backward_filter_tiled' | 'conv2d_backward_filter_narrow' | 'conv2d_backward_filter_tiled_quad'];
-  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
-  const count = g.KH * g.KW * g.CI * g.CO;
-  const slice = k.name.endsWith('_scalar') ? count : count / 4; // in the kernel's element type
-  // Row blocks: 8 input channels of a tap (tiled), or 8 (tap, channel) rows of dw (narrow).
-  const rows: Record<string, number> = k.variant === 'narrow' ? { MB: ceilDiv(g.KH * g.KW * g.CI, t.R) } : { IB: ceilDiv(g.CI, t.R) };
-  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, ...geomUniforms(g), ...channelUniforms(k, g), ...rows, CB: ceilDiv(g.CO, t.C), KS, rowsPer, slice };
-  inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
-}
-
-/**
- * Split-K of conv2d_backward_filter_winograd: its T = N*ceil(OH/m)*ceil(OW/m) tiles (m*m pixels
- * each) in KS slices of tilesPer, as the tiled kernels' split (splitRows: enough for SPLIT_TARGET
- * invocations over its a*a x CI/8 x CO/8 blocks, each slice at least SPLIT_MIN_PIXELS pixels).
- */
-export function winogradFilterSplit(g: ConvGeometry): { KS: number; tilesPer: number } {
-  const d = winogradDims(g, 'winograd');
-  const T = winogradTiles(d);
-  const { KS, rowsPer } = splitRows(T, Math.floor((d.WM * d.WM * T) / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_winograd.invocations({ ...d, KS: 1 }));
-  return { KS, tilesPer: rowsPer };
-}
-
-/**
- * Split-K of conv2d_backward_filter_wide: the N*OH*OW pixel sum in KS slices of MPER (whole steps
- * of 16 pixels), enough for SPLIT_TARGET invocations over its 64 x 64 blocks of dw, each slice at
- * least SPLIT_MIN_PIXELS pixels (splitRows, as the tiled kernels' split).
- */
-export function wideFilterSplit(g: ConvGeometry): { KS: number; MPER: number } {
-  const M = g.N * g.OH * g.OW;
-  const t = WIDE_FILTER_TILE;
-  const blocks = ceilDiv(g.KH * g.KW * g.CI, t.K) * ceilDiv(g.CO, t.C);
-  const { KS, rowsPer } = splitRows(ceilDiv(M, t.M), Math.floor(M / SPLIT_MIN_PIXELS), KERNELS.conv2d_backward_filter_wide.wg * blocks);
-  return { KS, MPER: rowsPer * t.M };
-}
-
-/** The weight gradient by conv2d_backward_filter_wide, split-K (wideFilterSplit) with conv2d_backward_filter_sum adding the slices. */
-function wideFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, acc: boolean): Tensor {
-  const what = 'conv2d dw';
-  const { KS, MPER } = wideFilterSplit(g);
-  const K = g.KH * g.KW * g.CI;
-  const uniforms = { ...geomUniforms(g), CO: g.CO, M: g.N * g.OH * g.OW, K, KB: ceilDiv(K, WIDE_FILTER_TILE.K), NB: ceilDiv(g.CO, WIDE_FILTER_TILE.C), KS, MPER };
-  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_wide', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
-}
-
-/** The weight gradient by conv2d_backward_filter_window, split-K as the tiled kernels (filterGradSplit). */
-function windowFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): Tensor {
-  const what = 'conv2d dw';
-  const { KS, rowsPer } = filterGradSplit(g, k.invocations({ ...g }));
-  const slice = g.KH * g.KW * g.CI * g.CO;
-  const uniforms = { count: k.invocations({ ...g, KS }), N: g.N, H: g.H, W: g.W, CI: g.CI, OH: g.OH, OW: g.OW, CO: g.CO, PT: g.PT, PL: g.PL, IB: ceilDiv(g.CI, WINDOW_TILE.CI), KS, rowsPer, slice };
-  return inSlices(dw, KS, (part) => runtime().launch('conv2d_backward_filter_window', { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
-}
-
-/**
- * The slices of the sliding-window weight gradients' pixel sum (conv2d_backward_filter_window1, one
- * output channel, and conv2d_backward_filter_narrow1, one input channel): at least SLIDING_MIN_PIXELS
- * pixels each (a slice's partial dw is only 9 * CI * CO floats, so short slices cost little) and
- * enough for SPLIT_TARGET invocations. With filterGradSplit's 1024 the default preset's last layer
- * (batch 4) ran in 6 slices, 72 invocations: two workgroups of 64 and 8 on SwiftShader, one core
- * doing nearly all of it.
- */
-const SLIDING_MIN_PIXELS = 256;
-export function slidingSplit(g: ConvGeometry, perSlice: number): { KS: number; rowsPer: number } {
-  const rows = g.N * g.OH;
-  return splitRows(rows, Math.min(rows, Math.floor((rows * g.OW) / SLIDING_MIN_PIXELS)), perSlice);
-}
-
-/** The weight gradient by conv2d_backward_filter_window1 (CO = 1) or _narrow1 (CI = 1), split-K (slidingSplit). */
-function slidingFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, k: KernelRow, acc: boolean): Tensor {
-  const what = 'conv2d dw';
-  const { KS, rowsPer } = slidingSplit(g, k.invocations({ ...g }));
-  // The side with channels: WINDOW_TILE.CI of them per invocation.
-  const channels: Record<string, number> = k.name === 'conv2d_backward_filter_window1' ? { CI4: g.CI / 4, IB: ceilDiv(g.CI, WINDOW_TILE.CI) } : { CO4: g.CO / 4, CB: ceilDiv(g.CO, WINDOW_TILE.CI) };
-  const uniforms = { count: k.invocations({ ...g, KS }), H: g.H, W: g.W, OH: g.OH, OW: g.OW, PT: g.PT, PL: g.PL, ...channels, rows: g.N * g.OH, rowsPer, slice: (9 * g.CI * g.CO) / 4 };
-  return inSlices(dw, KS, (part) => runtime().launch(k.name, { uniforms, bindings: { x: x.view(what), dz: dz.view(what), dw: part.view(what) }, dims: { ...g, KS } }), acc);
-}
-
-/**
- * A split-K launch into `out`: `launch` writes KS slices of partial sums into the tensor it is given
- * ([KS, ...out.shape]; out itself when KS = 1), then conv2d_backward_filter_sum adds them into out.
- * With acc the sum is added to what out holds (a parameter's gradient; KS = 1: through whole()).
- */
-function inSlices(out: Tensor, KS: number, launch: (part: Tensor) => void, acc = false): Tensor {
-  if (KS === 1) return whole(out, acc, launch);
-  const part = empty([KS, ...out.shape]);
-  launch(part);
-  sumSlicesInto(part, out, KS, acc);
-  part.dispose(); // safe with the pending sum dispatch: later commands run after it
-  return out;
-}
-
-/** `launch` writes out, or with acc a new tensor that accumulate.wgsl then adds into out. */
-function whole(out: Tensor, acc: boolean, launch: (t: Tensor) => void): Tensor {
-  if (!acc) { launch(out); return out; }
-  const t = empty(out.shape);
-  launch(t);
-  accumulate(out, t);
-  t.dispose();
-  return out;
-}
-
-/** dw = the sum of part's KS slices (part [KS, ...dw.shape]), or with acc dw += it: conv2d_backward_filter_sum. */
-export function sumSlicesInto(part: Tensor, dw: Tensor, KS: number, acc = false): void {
-  const count = dw.size;
-  if (part.size !== KS * count) throw new ShapeError(`sumSlicesInto: part has ${part.size} values, not KS=${KS} x ${count}`);
-  runtime().launch('conv2d_backward_filter_sum', {
-    uniforms: { count, KS },
-    bindings: { part: vec4View(part, 'conv2d dw'), dw: vec4View(dw, 'conv2d dw') },
-    dims: { count, KS },
-    constants: { V: sumV({ count }), ACC: acc ? 1 : 0 },
-  });
-}
-
-/**
- * The bias gradient: dz [N,OH,OW,C] -> db [C], the sum over every pixel, in KS slices of rowsPer
- * pixels (enough for SPLIT_TARGET invocations, at least BIAS_MIN_ROWS rows a slice) that
- * conv2d_backward_filter_sum adds.
- */
-export function biasGrad(dz: Tensor): Tensor {
-  return biasGradInto(dz, null)!;
-}
-
-/** biasGrad, added into `into` (a parameter's gradient, [C]) when given, and then null (as filterGradInto). */
-export function biasGradInto(dz: Tensor, into: Tensor | null): Tensor | null {
-  const C = dz.shape[dz.shape.length - 1];
-  const M = dz.size / C;
-  const { KS, rowsPer } = splitRows(M, Math.floor(M / BIAS_MIN_ROWS), C);
-  const db = into ?? empty([C]);
-  inSlices(db, KS, (part) => runtime().launch('conv2d_bias_grad', {
-    uniforms: { count: KS * C, M, C, rowsPer },
-    bindings: { dz: vec4View(dz, 'conv2d db'), db: vec4View(part, 'conv2d db') },
-    dims: { M, C, KS },
-    constants: { V: biasV({ C }) },
-  }), into !== null);
-  return into ? null : db;
 }

@@ -239,7 +239,7 @@ export function winogradGradOutput(part: Tensor, dw: Tensor, g: ConvGeometry, KS
 
 /**
  * dw [3, 3, CI, CO] of the conv g from x and dz (its output's gradient) by winograd's four passes,
- * the products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convLaunch.ts chooses
+ * the products over the tiles in KS slices of tilesPer tiles (src/engine/ops/convGrad.ts chooses
  * them). Only F(3x3, 2x2): winograd4 has no weight gradient (src/engine/kernels.ts says why).
  */
 export function winogradFilterGrad(x: Tensor, dz: Tensor, dw: Tensor, g: ConvGeometry, split: { KS: number; tilesPer: number }, saved: InputPair | null = null): Tensor {
