@@ -434,8 +434,8 @@ function convRows(): RowSpec[] {
     { name: 'conv2d_backward_filter_sum', op: 'conv2d', role: 'weight-grad', variant: 'only', launcher: CONV_GRAD, wg: 256, perInvocation: 4, perInvocationText: 'V weights (V = sumV: 4 where they divide count)', dims: ['count', 'KS'],
       invocations: (d) => d.count / sumV(d), flops: (d) => (d.KS - 1) * d.count, bytes: (d) => 4 * (d.KS + 1) * d.count, reference: 'add', backward: [] },
     // Each invocation sums one channel over a slice of the M = N*OH*OW rows (KS slices, as dw).
-    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', launcher: CONV_GRAD, wg: 64, perInvocation: 4, perInvocationText: 'V channels (V = biasV: 4 where they divide C) over a slice of the rows', dims: ['M', 'C'],
-      invocations: (d) => ((d.KS ?? 1) * d.C) / biasV(d), flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
+    { name: 'conv2d_bias_grad', op: 'conv2d', role: 'bias-grad', variant: 'only', launcher: CONV_GRAD, wg: 64, perInvocation: 4, perInvocationText: 'V channels (V = channelV: 4 where they divide C) over a slice of the rows', dims: ['M', 'C'],
+      invocations: (d) => ((d.KS ?? 1) * d.C) / channelV(d), flops: (d) => d.M * d.C, bytes: (d) => 4 * (d.M * d.C + d.C), reference: 'conv2dBackward', backward: [] },
   ];
 }
 
@@ -456,12 +456,12 @@ const ROWS: RowSpec[] = [
   { name: 'maxpool2d_backward', op: 'maxPool2d', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 1, dims: ['N', 'H', 'W', 'C', 'OH', 'OW'],
     invocations: (d) => d.N * d.H * d.W * d.C, flops: () => 0, bytes: (d) => 4 * d.N * d.C * (d.H * d.W + 2 * d.OH * d.OW),
     reference: 'maxPool2dBackward', backward: [] },
-  // One invocation per upsampleV(d) channels of one input pixel (src/shaders/upsample_nearest.wgsl: why).
-  { name: 'upsample_nearest', op: 'upsampleNearest', role: 'forward', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V*F*F outputs (V = upsampleV channels, each written F x F times)',
-    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / upsampleV(d), flops: () => 0, bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+  // One invocation per channelV(d) channels of one input pixel (src/shaders/upsample_nearest.wgsl: why).
+  { name: 'upsample_nearest', op: 'upsampleNearest', role: 'forward', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V*F*F outputs (V = channelV channels, each written F x F times)',
+    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / channelV(d), flops: () => 0, bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
     reference: 'upsampleNearest', backward: ['upsample_nearest_backward'] },
-  { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V outputs (V = upsampleV channels), each a sum of F*F',
-    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / upsampleV(d), flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
+  { name: 'upsample_nearest_backward', op: 'upsampleNearest', role: 'input-grad', variant: 'only', wg: 256, perInvocation: 4, perInvocationText: 'V outputs (V = channelV channels), each a sum of F*F',
+    dims: ['N', 'H', 'W', 'C', 'F'], invocations: (d) => (d.N * d.H * d.W * d.C) / channelV(d), flops: (d) => d.N * d.H * d.W * d.C * (d.F * d.F - 1), bytes: (d) => 4 * d.N * d.H * d.W * d.C * (1 + d.F * d.F),
     reference: 'upsampleNearestBackward', backward: [] },
   // One workgroup per chunk of a segment, summed in workgroup memory.
   { name: 'reduce', op: 'loss', role: 'metric', variant: 'only', wg: 64, perInvocation: 0, dims: ['segments', 'segLen', 'chunks'],
@@ -480,14 +480,12 @@ const ROWS: RowSpec[] = [
 ];
 
 /**
- * Channels each upsample invocation carries (override V of upsample_nearest*.wgsl): 4 when they
- * divide C, else 1.
+ * Channels each invocation of the upsample passes and of conv2d_bias_grad carries (their override
+ * V): 4 when they divide C, else 1.
  */
-export const upsampleV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
+export const channelV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
 /** Weights each conv2d_backward_filter_sum invocation adds (its override V): 4 where they divide count. */
 export const sumV = (d: Dims) => (d.count % 4 === 0 ? 4 : 1);
-/** Channels each conv2d_bias_grad invocation sums (its override V): 4 where they divide C. */
-export const biasV = (d: Dims) => (d.C % 4 === 0 ? 4 : 1);
 
 /** SSIM's valid map per image (11x11 windows) and its chunks of 256 values. */
 const ssimMap = (d: Dims) => (d.H - 10) * (d.W - 10) * d.C;

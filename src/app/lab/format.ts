@@ -15,8 +15,7 @@ export const FORMULA_HELPERS: Record<string, string> = {
   ssimMap: '(H-10)*(W-10)*C',
   ssimChunks: 'cdiv(ssimMap, 256)',
   cdiv: 'ceil(a / b)',
-  upsampleV: '4 if C % 4 == 0, else 1',
-  biasV: '4 if C % 4 == 0, else 1',
+  channelV: '4 if C % 4 == 0, else 1',
   sumV: '4 if count % 4 == 0, else 1',
 };
 

@@ -7,7 +7,7 @@
  * choice they share, are in src/engine/ops/convLaunch.ts.
  */
 import { ShapeError } from '../errors.ts';
-import { KERNELS, type KernelRow, TILE, WIDE_FILTER_TILE, WINDOW_TILE, biasV, pickKernel, sumV, winogradTiles } from '../kernels.ts';
+import { KERNELS, type KernelRow, TILE, WIDE_FILTER_TILE, WINDOW_TILE, channelV, pickKernel, sumV, winogradTiles } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { type Tensor, empty } from '../tensor.ts';
 import { accumulate, vec4View } from './elementwise.ts';
@@ -204,7 +204,7 @@ export function biasGradInto(dz: Tensor, into: Tensor | null): Tensor | null {
     uniforms: { count: KS * C, M, C, rowsPer },
     bindings: { dz: vec4View(dz, 'conv2d db'), db: vec4View(part, 'conv2d db') },
     dims: { M, C, KS },
-    constants: { V: biasV({ C }) },
+    constants: { V: channelV({ C }) },
   }), into !== null);
   return into ? null : db;
 }

@@ -1,12 +1,12 @@
 /**
  * Nearest-neighbour upsampling by an integer factor, NHWC. Kernels: src/shaders/upsample_nearest.wgsl
  * (forward) and upsample_nearest_backward.wgsl (gather: each dX element sums its F x F block of dY);
- * each invocation carries upsampleV channels (4 when they divide C, else 1).
+ * each invocation carries channelV channels (4 when they divide C, else 1).
  * Saves nothing.
  */
 import { record } from '../autograd.ts';
 import { ShapeError } from '../errors.ts';
-import { upsampleV } from '../kernels.ts';
+import { channelV } from '../kernels.ts';
 import { runtime } from '../runtime.ts';
 import { vec4View } from './elementwise.ts';
 import { type Tensor, empty } from '../tensor.ts';
@@ -25,7 +25,7 @@ export function upsampleNearest(x: Tensor, factor: number): Tensor {
   const F = factor;
   const y = empty([N, H * F, W * F, C]);
   const dims = { H, W, C, F };
-  const V = upsampleV({ C });
+  const V = channelV({ C });
   runtime().launch('upsample_nearest', {
     uniforms: { count: x.size / V, ...dims },
     bindings: { x: vec4View(x, 'upsampleNearest'), y: vec4View(y, 'upsampleNearest') },
@@ -40,7 +40,7 @@ export function upsampleBackward(dy: Tensor, F: number, xShape: readonly number[
   const [N, H, W, C] = xShape;
   const dims = { H, W, C, F };
   const dx = empty(xShape);
-  const V = upsampleV({ C });
+  const V = channelV({ C });
   runtime().launch('upsample_nearest_backward', {
     uniforms: { count: dx.size / V, ...dims },
     bindings: { dy: vec4View(dy, 'upsampleNearest backward'), dx: vec4View(dx, 'upsampleNearest backward') },
